@@ -1,0 +1,1 @@
+"""tierup.components: one module per tier (filled by the components issue)."""

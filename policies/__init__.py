@@ -1,0 +1,1 @@
+"""tierup.policies: the tierup-resilience CrossGuard pack."""

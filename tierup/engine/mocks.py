@@ -1,0 +1,738 @@
+"""Mocks that answer like AWS: realistic ids, ARNs, DNS names, URLs, endpoints and autonames.
+
+Policies and the cost/graph commands read these outputs the way they would read a real preview's,
+so they must have AWS's shapes: an ALB's ``arnSuffix`` is ``app/<name>/<16 hex>``, a queue's ``url``
+is ``https://sqs.<region>.amazonaws.com/<account>/<name>``, a replication group has
+``memberClusters`` ``<id>-001``…, and a resource whose physical name is not set gets one the way the
+provider's autonaming does (``<logical name>-<7 hex>``). Every generated value is derived from the
+resource's URN, so two evaluations of the same program give the same plan.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+from tierup.engine import wire
+
+ACCOUNT_ID = "123456789012"
+#: The ELB log-delivery account per region (for access-log bucket policies); AWS publishes this table.
+ELB_ACCOUNTS = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-central-1": "054676820928",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ap-northeast-1": "582318560864",
+}
+#: Route 53 hosted zone of ALBs per region.
+ALB_ZONE_IDS = {
+    "us-east-1": "Z35SXDOTRQ7X7K",
+    "us-east-2": "Z3AADJGX6KTTL2",
+    "us-west-2": "Z1H1FL5HABSF5",
+    "eu-west-1": "Z32O12XQLNTSW2",
+    "eu-central-1": "Z215JYRZR1TBD5",
+}
+AZ_ID_PREFIX = {
+    "us-east-1": "use1",
+    "us-east-2": "use2",
+    "us-west-1": "usw1",
+    "us-west-2": "usw2",
+    "eu-west-1": "euw1",
+    "eu-central-1": "euc1",
+}
+
+
+def _hex(seed: str, n: int) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()[:n]
+
+
+def _type_of(urn: str) -> str:
+    """The resource's own type token from an engine URN (or a ``type::name`` seed)."""
+    return urn.split("::")[2].split("$")[-1] if urn.startswith("urn:") else urn.split("::")[0]
+
+
+def _uuid(seed: str) -> str:
+    return str(uuid.UUID(_hex(seed, 32)))
+
+
+class PhysicalNames:
+    """The provider's autonaming: which property names a resource, and its shape and length limit."""
+
+    #: type token → (property, max length, lowercase)
+    SPECIAL = {
+        "aws:s3/bucket:Bucket": ("bucket", 63, True),
+        "aws:s3/bucketV2:BucketV2": ("bucket", 63, True),
+        "aws:elasticache/replicationGroup:ReplicationGroup": ("replicationGroupId", 40, True),
+        "aws:elasticache/cluster:Cluster": ("clusterId", 50, True),
+        "aws:lb/loadBalancer:LoadBalancer": ("name", 32, False),
+        "aws:alb/loadBalancer:LoadBalancer": ("name", 32, False),
+        "aws:lb/targetGroup:TargetGroup": ("name", 32, False),
+        "aws:alb/targetGroup:TargetGroup": ("name", 32, False),
+        "aws:iam/role:Role": ("name", 64, False),
+        "aws:iam/instanceProfile:InstanceProfile": ("name", 128, False),
+        "aws:elasticache/subnetGroup:SubnetGroup": ("name", 255, True),
+        "aws:elasticache/parameterGroup:ParameterGroup": ("name", 255, True),
+    }
+    #: Types whose ``name`` is not a physical name the provider generates.
+    NOT_AUTONAMED = {"aws:iam/rolePolicyAttachment:RolePolicyAttachment"}
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[str, int, bool] | None] = {}
+
+    def rule(self, type_: str) -> tuple[str, int, bool] | None:
+        if type_ not in self._cache:
+            self._cache[type_] = self._lookup(type_)
+        return self._cache[type_]
+
+    def _lookup(self, type_: str) -> tuple[str, int, bool] | None:
+        if type_ in self.SPECIAL:
+            return self.SPECIAL[type_]
+        if type_ in self.NOT_AUTONAMED or not type_.startswith("aws:"):
+            return None
+        cls = resource_class(type_)
+        if cls is None:
+            return None
+        import inspect
+
+        params = inspect.signature(cls._internal_init).parameters
+        return ("name", 255, False) if "name" in params else None
+
+    def generate(
+        self, type_: str, logical_name: str, urn: str, inputs: dict[str, Any]
+    ) -> tuple[str, str] | None:
+        """``(property, value)`` for a resource whose physical name the provider would generate."""
+        rule = self.rule(type_)
+        if rule is None:
+            return None
+        prop, limit, lower = rule
+        if inputs.get(prop) or inputs.get(f"{prop}Prefix"):
+            return None
+        suffix = ".fifo" if inputs.get("fifoQueue") or inputs.get("fifoTopic") else ""
+        base = re.sub(r"[^A-Za-z0-9-]", "-", logical_name)
+        if lower:
+            base = base.lower()
+        base = base[: limit - 8 - len(suffix)].rstrip("-")
+        return prop, f"{base}-{_hex(urn, 7)}{suffix}"
+
+
+def resource_class(type_: str) -> type | None:
+    """The pulumi_aws class for a type token (``aws:ec2/vpc:Vpc`` → ``pulumi_aws.ec2.Vpc``)."""
+    try:
+        pkg, mod_path, cls_name = type_.split(":")
+        module = mod_path.split("/")[0]
+        import importlib
+
+        mod = importlib.import_module(f"pulumi_{pkg}.{module}" if module != "index" else f"pulumi_{pkg}")
+        return getattr(mod, cls_name, None)
+    except (ValueError, ImportError):
+        return None
+
+
+class AwsMocks(pulumi.runtime.Mocks):
+    """Answers resource registrations and invokes as AWS and the provider would, offline."""
+
+    def __init__(self, region: str = "us-east-1", account_id: str = ACCOUNT_ID) -> None:
+        self.region = region
+        self.account = account_id
+        self.names = PhysicalNames()
+        #: The URN of the registration being answered (set by the recording monitor); seeds every id.
+        self.current_urn: str | None = None
+        self._ids_by_type: dict[str, int] = {}
+
+    # ---- resources -------------------------------------------------------------------------
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        if not args.custom and not args.typ.startswith("pulumi:providers:"):
+            return "", {}
+        urn = self.current_urn or f"{args.typ}::{args.name}"
+        inputs = dict(args.inputs)
+        plain = wire.plain(inputs)
+        autoname = self.names.generate(args.typ, args.name, urn, plain)
+        if autoname:
+            inputs[autoname[0]] = plain[autoname[0]] = autoname[1]
+        if args.typ.startswith("pulumi:providers:"):
+            return _uuid(urn), inputs
+        builder = _BUILDERS.get(args.typ.replace("aws:alb/", "aws:lb/"))
+        resource_id, computed = (builder or _generic)(self, urn, args.name, plain)
+        if args.resource_id:
+            resource_id = args.resource_id
+        return resource_id, {**inputs, **computed}
+
+    def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:
+        return (
+            f"arn:aws:{service}:{self.region if region else ''}:{self.account if account else ''}:{resource}"
+        )
+
+    def az_id(self, az: str | None) -> str:
+        prefix = AZ_ID_PREFIX.get(self.region, self.region.replace("-", "")[:4])
+        return f"{prefix}-az{ord((az or 'a')[-1]) - ord('a') + 1}"
+
+    # ---- invokes ---------------------------------------------------------------------------
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:  # type: ignore[override]
+        handler = _INVOKES.get(args.token)
+        if handler is None:
+            raise NotImplementedError(
+                f"tierup's offline engine has no mock for the invoke '{args.token}'; "
+                "use a value from config or an input instead, or open an issue"
+            )
+        return handler(self, wire.plain(dict(args.args)))
+
+
+# ---- per-type outputs ------------------------------------------------------------------------
+
+Builder = Callable[[AwsMocks, str, str, dict[str, Any]], tuple[str, dict[str, Any]]]
+_BUILDERS: dict[str, Builder] = {}
+
+
+def _builds(*types: str) -> Callable[[Builder], Builder]:
+    def register(fn: Builder) -> Builder:
+        for t in types:
+            _BUILDERS[t] = fn
+        return fn
+
+    return register
+
+
+_EC2_PREFIX = {
+    "vpc": "vpc",
+    "subnet": "subnet",
+    "internetGateway": "igw",
+    "natGateway": "nat",
+    "routeTable": "rtb",
+    "routeTableAssociation": "rtbassoc",
+    "securityGroup": "sg",
+    "launchTemplate": "lt",
+    "instance": "i",
+    "flowLog": "fl",
+    "vpcEndpoint": "vpce",
+    "networkAcl": "acl",
+    "networkInterface": "eni",
+    "securityGroupIngressRule": "sgr",
+    "securityGroupEgressRule": "sgr",
+    "keyPair": "key",
+}
+
+
+def _generic(m: AwsMocks, urn: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Any other type: an id shaped like its family's and an ARN when the class has one."""
+    type_ = _type_of(urn)
+    module, _, kind = type_.split(":")[1].partition("/") if ":" in type_ else ("", "", "")
+    prefix = _EC2_PREFIX.get(kind)
+    resource_id = f"{prefix}-0{_hex(urn, 16)}" if prefix else inputs.get("name") or f"{name}-{_hex(urn, 8)}"
+    out: dict[str, Any] = {}
+    cls = resource_class(type_)
+    if cls is not None and hasattr(cls, "arn"):
+        service = {"ec2": "ec2", "vpc": "ec2", "iam": "iam", "cloudwatch": "cloudwatch"}.get(module, module)
+        resource_kind = re.sub(r"(?<!^)(?=[A-Z])", "-", kind).lower()
+        out["arn"] = m.arn(service, f"{resource_kind}/{resource_id}", region=service != "iam")
+    return resource_id, out
+
+
+@_builds("aws:ec2/vpc:Vpc")
+def _vpc(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    vid = f"vpc-0{_hex(urn, 16)}"
+    return vid, {
+        "arn": m.arn("ec2", f"vpc/{vid}"),
+        "ownerId": m.account,
+        "defaultSecurityGroupId": f"sg-0{_hex(urn + 'sg', 16)}",
+        "defaultRouteTableId": f"rtb-0{_hex(urn + 'rtb', 16)}",
+        "mainRouteTableId": f"rtb-0{_hex(urn + 'rtb', 16)}",
+        "defaultNetworkAclId": f"acl-0{_hex(urn + 'acl', 16)}",
+        "dhcpOptionsId": f"dopt-0{_hex(urn + 'dopt', 16)}",
+        "enableDnsSupport": i.get("enableDnsSupport", True),
+        "instanceTenancy": i.get("instanceTenancy", "default"),
+    }
+
+
+@_builds("aws:ec2/subnet:Subnet")
+def _subnet(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    sid = f"subnet-0{_hex(urn, 16)}"
+    az = i.get("availabilityZone") or f"{m.region}a"
+    return sid, {
+        "arn": m.arn("ec2", f"subnet/{sid}"),
+        "ownerId": m.account,
+        "availabilityZone": az,
+        "availabilityZoneId": m.az_id(az),
+        "mapPublicIpOnLaunch": i.get("mapPublicIpOnLaunch", False),
+    }
+
+
+@_builds("aws:ec2/eip:Eip")
+def _eip(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    alloc = f"eipalloc-0{_hex(urn, 16)}"
+    h = int(_hex(urn, 6), 16)
+    ip = f"3.{h % 250 + 2}.{(h >> 8) % 250 + 2}.{(h >> 16) % 250 + 2}"
+    return alloc, {
+        "allocationId": alloc,
+        "publicIp": ip,
+        "publicDns": f"ec2-{ip.replace('.', '-')}.compute-1.amazonaws.com",
+        "domain": i.get("domain", "vpc"),
+        "arn": m.arn("ec2", f"elastic-ip/{alloc}"),
+        "publicIpv4Pool": "amazon",
+    }
+
+
+@_builds("aws:ec2/natGateway:NatGateway")
+def _nat(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return f"nat-0{_hex(urn, 16)}", {
+        "networkInterfaceId": f"eni-0{_hex(urn + 'eni', 16)}",
+        "privateIp": f"10.0.{int(_hex(urn, 2), 16) % 16}.{int(_hex(urn, 4)[2:], 16) % 250 + 4}",
+        "connectivityType": i.get("connectivityType", "public"),
+    }
+
+
+@_builds("aws:ec2/instance:Instance")
+def _instance(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    iid = f"i-0{_hex(urn, 16)}"
+    h = int(_hex(urn, 4), 16)
+    private_ip = f"10.0.{h % 16}.{(h >> 4) % 250 + 4}"
+    out = {
+        "arn": m.arn("ec2", f"instance/{iid}"),
+        "privateIp": private_ip,
+        "privateDns": f"ip-{private_ip.replace('.', '-')}.ec2.internal",
+        "primaryNetworkInterfaceId": f"eni-0{_hex(urn + 'eni', 16)}",
+        "instanceState": "running",
+        "availabilityZone": i.get("availabilityZone") or f"{m.region}a",
+    }
+    if i.get("associatePublicIpAddress"):
+        out["publicIp"] = f"54.{h % 250}.{(h >> 8) % 250}.{h % 200 + 10}"
+    return iid, out
+
+
+@_builds("aws:ec2/launchTemplate:LaunchTemplate")
+def _launch_template(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    lid = f"lt-0{_hex(urn, 16)}"
+    return lid, {"arn": m.arn("ec2", f"launch-template/{lid}"), "latestVersion": 1, "defaultVersion": 1}
+
+
+@_builds("aws:ec2/securityGroup:SecurityGroup")
+def _security_group(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    sid = f"sg-0{_hex(urn, 16)}"
+    return sid, {"arn": m.arn("ec2", f"security-group/{sid}"), "ownerId": m.account}
+
+
+@_builds("aws:ec2/vpcEndpoint:VpcEndpoint")
+def _vpc_endpoint(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    vid = f"vpce-0{_hex(urn, 16)}"
+    return vid, {
+        "arn": m.arn("ec2", f"vpc-endpoint/{vid}"),
+        "prefixListId": "pl-63a5400a",
+        "state": "available",
+    }
+
+
+@_builds("aws:ec2/route:Route")
+def _route(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    dest = i.get("destinationCidrBlock") or i.get("destinationIpv6CidrBlock") or "0.0.0.0/0"
+    crc = int(_hex(dest, 8), 16) % 10**10
+    return f"r-{i.get('routeTableId', 'rtb')}{crc}", {"origin": "CreateRoute", "state": "active"}
+
+
+@_builds("aws:lb/loadBalancer:LoadBalancer")
+def _alb(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    kind = {"network": "net", "gateway": "gwy"}.get(i.get("loadBalancerType") or "application", "app")
+    lb_name = i.get("name") or name
+    suffix = f"{kind}/{lb_name}/{_hex(urn, 16)}"
+    arn = m.arn("elasticloadbalancing", f"loadbalancer/{suffix}")
+    scheme = "internal-" if i.get("internal") else ""
+    return arn, {
+        "arn": arn,
+        "arnSuffix": suffix,
+        "dnsName": f"{scheme}{lb_name}-{int(_hex(urn, 8), 16) % 10**10}.{m.region}.elb.amazonaws.com",
+        "zoneId": ALB_ZONE_IDS.get(m.region, "Z35SXDOTRQ7X7K"),
+        "loadBalancerType": i.get("loadBalancerType") or "application",
+        "vpcId": f"vpc-0{_hex(urn + 'vpc', 16)}",
+    }
+
+
+@_builds("aws:lb/targetGroup:TargetGroup")
+def _target_group(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    suffix = f"targetgroup/{i.get('name') or name}/{_hex(urn, 16)}"
+    arn = m.arn("elasticloadbalancing", suffix)
+    return arn, {"arn": arn, "arnSuffix": suffix, "loadBalancerArns": []}
+
+
+@_builds("aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule")
+def _listener(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    parent = str(i.get("loadBalancerArn") or i.get("listenerArn") or "")
+    lb_part = (
+        parent.split(":loadbalancer/")[-1] if ":loadbalancer/" in parent else parent.split(":listener/")[-1]
+    )
+    kind = "listener-rule" if _type_of(urn).endswith("ListenerRule") else "listener"
+    arn = m.arn("elasticloadbalancing", f"{kind}/{lb_part}/{_hex(urn, 16)}")
+    return arn, {"arn": arn}
+
+
+@_builds("aws:autoscaling/group:Group")
+def _asg(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    asg_name = i.get("name") or name
+    return asg_name, {
+        "arn": m.arn("autoscaling", f"autoScalingGroup:{_uuid(urn)}:autoScalingGroupName/{asg_name}"),
+        "availabilityZones": i.get("availabilityZones") or [],
+        "defaultCooldown": i.get("defaultCooldown", 300),
+        "healthCheckType": i.get("healthCheckType", "EC2"),
+        "desiredCapacity": i.get("desiredCapacity", i.get("minSize")),
+    }
+
+
+@_builds("aws:autoscaling/policy:Policy")
+def _scaling_policy(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    pname = i.get("name") or name
+    asg = i.get("autoscalingGroupName", "")
+    return pname, {
+        "arn": m.arn(
+            "autoscaling", f"scalingPolicy:{_uuid(urn)}:autoScalingGroupName/{asg}:policyName/{pname}"
+        )
+    }
+
+
+@_builds(
+    "aws:iam/role:Role",
+    "aws:iam/instanceProfile:InstanceProfile",
+    "aws:iam/policy:Policy",
+    "aws:iam/user:User",
+)
+def _iam(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    kind = re.sub(r"(?<!^)(?=[A-Z])", "-", _type_of(urn).rsplit(":", 1)[-1]).lower()
+    iname = i.get("name") or name
+    path = i.get("path") or "/"
+    arn = m.arn("iam", f"{kind}{path}{iname}", region=False)
+    out: dict[str, Any] = {
+        "arn": arn,
+        "uniqueId": "AROA" + _hex(urn, 17).upper(),
+        "createDate": "2026-11-22T00:00:00Z",
+    }
+    return (arn if kind == "policy" else iname), out
+
+
+@_builds("aws:iam/rolePolicy:RolePolicy")
+def _role_policy(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return f"{i.get('role', '')}:{i.get('name') or name}", {}
+
+
+@_builds("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+def _attachment(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return f"{i.get('role', '')}-{_hex(urn, 26)}", {}
+
+
+@_builds("aws:elasticache/replicationGroup:ReplicationGroup")
+def _replication_group(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    rg = i.get("replicationGroupId") or name
+    nodes = i.get("numCacheClusters") or (1 + int(i.get("replicasPerNodeGroup") or 0))
+    shard = _hex(urn, 6)
+    zone = AZ_ID_PREFIX.get(m.region, "use1")
+    port = i.get("port") or 6379
+    out = {
+        "arn": m.arn("elasticache", f"replicationgroup:{rg}"),
+        "memberClusters": [f"{rg}-{n:03d}" for n in range(1, nodes + 1)],
+        "port": port,
+        "clusterEnabled": False,
+        "engineVersionActual": str(i.get("engineVersion") or "7.1") + ".0",
+        "numCacheClusters": nodes,
+    }
+    if i.get("transitEncryptionEnabled"):
+        out["primaryEndpointAddress"] = f"master.{rg}.{shard}.{zone}.cache.amazonaws.com"
+        out["readerEndpointAddress"] = f"replica.{rg}.{shard}.{zone}.cache.amazonaws.com"
+    else:
+        out["primaryEndpointAddress"] = f"{rg}.{shard}.ng.0001.{zone}.cache.amazonaws.com"
+        out["readerEndpointAddress"] = f"{rg}-ro.{shard}.ng.0001.{zone}.cache.amazonaws.com"
+    return rg, out
+
+
+@_builds("aws:elasticache/subnetGroup:SubnetGroup", "aws:elasticache/parameterGroup:ParameterGroup")
+def _cache_group(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    gname = i.get("name") or name
+    kind = "subnetgroup" if _type_of(urn).endswith("SubnetGroup") else "parametergroup"
+    return gname, {"arn": m.arn("elasticache", f"{kind}:{gname}")}
+
+
+@_builds("aws:sqs/queue:Queue")
+def _queue(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    qname = i.get("name") or name
+    url = f"https://sqs.{m.region}.amazonaws.com/{m.account}/{qname}"
+    return url, {"arn": m.arn("sqs", qname), "url": url}
+
+
+@_builds("aws:sns/topic:Topic")
+def _topic(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    arn = m.arn("sns", i.get("name") or name)
+    return arn, {"arn": arn, "owner": m.account}
+
+
+@_builds("aws:sns/topicSubscription:TopicSubscription")
+def _subscription(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    arn = f"{i.get('topic', m.arn('sns', 'topic'))}:{_uuid(urn)}"
+    confirm = i.get("protocol") in ("email", "email-json", "http", "https")
+    return arn, {"arn": arn, "pendingConfirmation": confirm, "ownerId": m.account}
+
+
+@_builds("aws:cloudwatch/metricAlarm:MetricAlarm")
+def _alarm(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    aname = i.get("name") or name
+    return aname, {"arn": m.arn("cloudwatch", f"alarm:{aname}")}
+
+
+@_builds("aws:cloudwatch/logGroup:LogGroup")
+def _log_group(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    gname = i.get("name") or name
+    return gname, {"arn": m.arn("logs", f"log-group:{gname}")}
+
+
+@_builds("aws:cloudwatch/dashboard:Dashboard")
+def _dashboard(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    dname = i.get("dashboardName") or name
+    return dname, {"dashboardArn": m.arn("cloudwatch", f"dashboard/{dname}", region=False)}
+
+
+@_builds("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+def _bucket(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    bucket = i.get("bucket") or name.lower()
+    return bucket, {
+        "arn": f"arn:aws:s3:::{bucket}",
+        "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{bucket}.s3.{m.region}.amazonaws.com",
+        "hostedZoneId": "Z3AQBSTGFYJSTF",
+        "region": m.region,
+    }
+
+
+@_builds("aws:ecr/repository:Repository")
+def _ecr_repository(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    rname = i.get("name") or name
+    return rname, {
+        "arn": m.arn("ecr", f"repository/{rname}"),
+        "registryId": m.account,
+        "repositoryUrl": f"{m.account}.dkr.ecr.{m.region}.amazonaws.com/{rname}",
+    }
+
+
+@_builds("aws:secretsmanager/secret:Secret")
+def _secret(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    arn = m.arn("secretsmanager", f"secret:{i.get('name') or name}-{_hex(urn, 6)}")
+    return arn, {"arn": arn}
+
+
+@_builds("aws:secretsmanager/secretVersion:SecretVersion")
+def _secret_version(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    version = _uuid(urn)
+    return f"{i.get('secretId', '')}|{version}", {
+        "versionId": version,
+        "arn": i.get("secretId", ""),
+        "versionStages": ["AWSCURRENT"],
+    }
+
+
+@_builds("aws:ssm/parameter:Parameter")
+def _parameter(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    pname = i.get("name") or name
+    return pname, {
+        "arn": m.arn("ssm", f"parameter{'' if pname.startswith('/') else '/'}{pname}"),
+        "version": 1,
+        "tier": i.get("tier", "Standard"),
+    }
+
+
+@_builds("random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString")
+def _random_password(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    length = int(i.get("length") or 32)
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+    digest = hashlib.sha256(urn.encode()).digest() * (length // 32 + 1)
+    result = "".join(alphabet[b % len(alphabet)] for b in digest[:length])
+    return "none", {"result": wire.secret(result), "bcryptHash": wire.secret("$2a$10$" + _hex(urn, 53))}
+
+
+@_builds("random:index/randomId:RandomId")
+def _random_id(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    raw = bytes.fromhex(_hex(urn, int(i.get("byteLength") or 8) * 2))
+    b64 = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return b64, {
+        "hex": raw.hex(),
+        "b64Url": b64,
+        "b64Std": base64.b64encode(raw).decode(),
+        "dec": str(int(raw.hex(), 16)),
+    }
+
+
+@_builds("docker:index/image:Image", "docker-build:index:Image")
+def _docker_image(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    image = str(i.get("imageName") or f"{name}:latest")
+    repo = image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
+    digest = f"sha256:{hashlib.sha256(urn.encode()).hexdigest()}"
+    return f"{repo}@{digest}", {
+        "repoDigest": f"{repo}@{digest}",
+        "baseImageName": image,
+        "registryServer": repo.split("/")[0],
+    }
+
+
+# ---- invokes ---------------------------------------------------------------------------------
+
+Invoke = Callable[[AwsMocks, dict[str, Any]], dict[str, Any]]
+_INVOKES: dict[str, Invoke] = {}
+
+
+def _answers(*tokens: str) -> Callable[[Invoke], Invoke]:
+    def register(fn: Invoke) -> Invoke:
+        for t in tokens:
+            _INVOKES[t] = fn
+        return fn
+
+    return register
+
+
+@_answers("aws:index/getAvailabilityZones:getAvailabilityZones")
+def _get_azs(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    count = 6 if m.region == "us-east-1" else 3
+    names = [f"{m.region}{chr(ord('a') + n)}" for n in range(count)]
+    excluded = set(a.get("excludeNames") or [])
+    names = [n for n in names if n not in excluded]
+    return {
+        "id": m.region,
+        "names": names,
+        "zoneIds": [m.az_id(n) for n in names],
+        "groupNames": [m.region] * len(names),
+        "state": a.get("state") or "available",
+    }
+
+
+@_answers("aws:index/getRegion:getRegion")
+def _get_region(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": m.region,
+        "name": m.region,
+        "region": m.region,
+        "endpoint": f"ec2.{m.region}.amazonaws.com",
+        "description": m.region,
+    }
+
+
+@_answers("aws:index/getCallerIdentity:getCallerIdentity")
+def _get_caller_identity(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": m.account,
+        "accountId": m.account,
+        "arn": f"arn:aws:iam::{m.account}:user/tierup-offline",
+        "userId": "AIDA" + _hex(m.account, 17).upper(),
+    }
+
+
+@_answers("aws:index/getPartition:getPartition")
+def _get_partition(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": "aws",
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "reverseDnsPrefix": "com.amazonaws",
+    }
+
+
+@_answers("aws:elb/getServiceAccount:getServiceAccount", "aws:lb/getServiceAccount:getServiceAccount")
+def _get_elb_account(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    account = ELB_ACCOUNTS.get(a.get("region") or m.region, ELB_ACCOUNTS["us-east-1"])
+    return {"id": account, "arn": f"arn:aws:iam::{account}:root"}
+
+
+def _ami_id(seed: str) -> str:
+    return f"ami-0{_hex(seed, 16)}"
+
+
+@_answers("aws:ssm/getParameter:getParameter")
+def _get_parameter(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    name = a.get("name", "")
+    if name.startswith("/aws/service/"):
+        value = _ami_id(m.region + name) if "ami" in name else f"offline-value-of-{name}"
+        return {
+            "id": name,
+            "name": name,
+            "value": value,
+            "insecureValue": value,
+            "type": "String",
+            "version": 1,
+            "arn": m.arn("ssm", f"parameter{name}", account=False),
+        }
+    raise NotImplementedError(
+        f"the offline engine cannot read the SSM parameter '{name}' (only public /aws/service/ parameters)"
+    )
+
+
+@_answers("aws:ec2/getAmi:getAmi")
+def _get_ami(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    filters = {f.get("name"): f.get("values", []) for f in a.get("filters") or []}
+    arch = (filters.get("architecture") or ["x86_64"])[0]
+    name_pattern = (filters.get("name") or ["al2023-ami-2023.*"])[0]
+    name = name_pattern.replace("*", "20261101.0" if arch == "x86_64" else "20261101.0-arm64")
+    ami = _ami_id(m.region + json.dumps(a, sort_keys=True))
+    return {
+        "id": ami,
+        "imageId": ami,
+        "architecture": arch,
+        "name": name,
+        "ownerId": "137112412989",
+        "rootDeviceName": "/dev/xvda",
+        "virtualizationType": "hvm",
+        "state": "available",
+    }
+
+
+@_answers("aws:ecr/getAuthorizationToken:getAuthorizationToken")
+def _get_ecr_token(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    password = "offline-" + _hex(m.account + "ecr", 24)
+    return {
+        "id": m.region,
+        "authorizationToken": base64.b64encode(f"AWS:{password}".encode()).decode(),
+        "userName": "AWS",
+        "password": password,
+        "proxyEndpoint": f"https://{m.account}.dkr.ecr.{m.region}.amazonaws.com",
+        "expiresAt": "2026-11-23T00:00:00Z",
+    }
+
+
+@_answers("aws:iam/getPolicyDocument:getPolicyDocument")
+def _get_policy_document(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    """Render the statements to the IAM JSON the provider would produce."""
+
+    def one_or_many(values: list[Any]) -> Any:
+        return values[0] if len(values) == 1 else values
+
+    statements = []
+    for s in a.get("statements") or []:
+        st: dict[str, Any] = {}
+        if s.get("sid"):
+            st["Sid"] = s["sid"]
+        st["Effect"] = s.get("effect") or "Allow"
+        for key, wire_key in (
+            ("actions", "Action"),
+            ("notActions", "NotAction"),
+            ("resources", "Resource"),
+            ("notResources", "NotResource"),
+        ):
+            if s.get(key):
+                st[wire_key] = one_or_many(sorted(s[key]))
+        for key, wire_key in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            if s.get(key):
+                st[wire_key] = {p["type"]: one_or_many(p.get("identifiers") or []) for p in s[key]}
+        if s.get("conditions"):
+            cond: dict[str, dict[str, Any]] = {}
+            for c in s["conditions"]:
+                cond.setdefault(c["test"], {})[c["variable"]] = one_or_many(c.get("values") or [])
+            st["Condition"] = cond
+        statements.append(st)
+    doc = json.dumps({"Version": a.get("version") or "2012-10-17", "Statement": statements}, indent=2)
+    return {
+        "id": str(int(_hex(doc, 8), 16)),
+        "json": doc,
+        "minifiedJson": json.dumps(json.loads(doc), separators=(",", ":")),
+    }

@@ -1,0 +1,181 @@
+"""A resource monitor that records what a program declares, with engine-style URNs.
+
+The Pulumi SDK's ``MockMonitor`` answers registrations but keeps only the mocked state, and forms
+URNs its own way (the parent's last type only, and ``pulumi:pulumi:Stack$`` for top-level
+resources). This monitor forms URNs the way the Pulumi engine does — the full chain of parent types
+joined by ``$``, the stack itself left out — and records each registration's parent,
+dependencies, property dependencies, options and provider, plus the stack's outputs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import empty_pb2, json_format
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, _resolve_callbacks
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
+
+from tierup.engine import wire
+from tierup.engine.mocks import AwsMocks
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass
+class ResourceRecord:
+    """One registered resource, as the engine knows it after registration."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str = ""
+    id: str = ""
+    dependencies: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    protect: bool = False
+    retain_on_delete: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
+    additional_secret_outputs: list[str] = field(default_factory=list)
+    provider: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ResourceRecord:
+        return cls(**data)
+
+
+def qualified_type(urn: str) -> str:
+    """``urn:pulumi:s::p::a$b::n`` → ``a$b``."""
+    return urn.split("::")[2]
+
+
+def provider_package(type_: str) -> str:
+    return type_.split(":")[0]
+
+
+class RecordingMonitor(MockMonitor):
+    """A MockMonitor that forms engine URNs and keeps a full record of every registration."""
+
+    def __init__(self, mocks: AwsMocks, project: str, stack: str) -> None:
+        super().__init__(mocks)
+        self.project = project
+        self.stack = stack
+        self.records: dict[str, ResourceRecord] = {}
+        self.stack_outputs: dict[str, Any] = {}
+        self._default_providers: dict[str, str] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        if parent and qualified_type(parent) != STACK_TYPE:
+            type_ = f"{qualified_type(parent)}${type_}"
+        return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
+
+    def _default_provider(self, type_: str, version: str) -> str:
+        """The engine's default provider for a package, registered on first use, as a provider reference."""
+        pkg = provider_package(type_)
+        if pkg not in self._default_providers:
+            name = "default" + (f"_{version.replace('.', '_')}" if version else "")
+            urn = f"urn:pulumi:{self.stack}::{self.project}::pulumi:providers:{pkg}::{name}"
+            provider_id = str(uuid.uuid5(uuid.NAMESPACE_URL, urn))
+            inputs: dict[str, Any] = {"version": version} if version else {}
+            self.records[urn] = ResourceRecord(
+                urn=urn,
+                type=f"pulumi:providers:{pkg}",
+                name=name,
+                custom=True,
+                id=provider_id,
+                inputs=inputs,
+                outputs=dict(inputs),
+            )
+            self._default_providers[pkg] = f"{urn}::{provider_id}"
+        return self._default_providers[pkg]
+
+    def RegisterResource(self, request: Any) -> Any:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == STACK_TYPE:
+            self.records[urn] = ResourceRecord(urn=urn, type=STACK_TYPE, name=request.name, custom=False)
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+
+        _ensure_event_loop()
+        raw_inputs = json_format.MessageToDict(request.object)
+        inputs = rpc.deserialize_properties(request.object)
+        self.mocks.current_urn = urn
+        resource_id, state = self.mocks.new_resource(
+            MockResourceArgs(
+                typ=request.type,
+                name=request.name,
+                inputs=inputs,
+                provider=request.provider,
+                resource_id=request.importId,
+                custom=request.custom or False,
+                transforms=_resolve_callbacks(request.transforms),
+            )
+        )
+        obj_proto = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, state)
+
+        provider = request.provider
+        if request.custom and not provider and not request.type.startswith("pulumi:providers:"):
+            provider = self._default_provider(request.type, request.version)
+        autonamed = {
+            k: v
+            for k, v in state.items()
+            if k not in inputs
+            and k in ("name", "bucket", "replicationGroupId", "clusterId")
+            and request.custom
+        }
+        secret_outputs = list(request.additionalSecretOutputs)
+        self.records[urn] = ResourceRecord(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent if request.parent else "",
+            id=resource_id or "",
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            inputs={**raw_inputs, **autonamed},
+            outputs={
+                k: (
+                    wire.secret(_jsonable(v))
+                    if k in secret_outputs and not wire.is_secret(v)
+                    else _jsonable(v)
+                )
+                for k, v in state.items()
+            },
+            protect=bool(request.protect) if request.HasField("protect") else False,
+            retain_on_delete=bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False,
+            ignore_changes=list(request.ignoreChanges),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            additional_secret_outputs=secret_outputs,
+            provider=provider,
+        )
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj_proto)
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        outputs = json_format.MessageToDict(request.outputs)
+        if qualified_type(request.urn) == STACK_TYPE:
+            self.stack_outputs = outputs
+        elif request.urn in self.records:
+            self.records[request.urn].outputs = outputs
+        return empty_pb2.Empty()
+
+
+def _jsonable(value: Any) -> Any:
+    """Mock state as JSON: known Python values only (the mocks produce JSON-shaped data)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)

@@ -1,0 +1,138 @@
+"""Run a Pulumi program in this process under the recording mocks.
+
+This is what the child process of :func:`tierup.engine.evaluate` does, and what in-process tests
+use directly::
+
+    from tierup.engine.runtime import evaluate_inline
+
+    def program() -> None:
+        aws.sqs.Queue("jobs")
+
+    evaluation = evaluate_inline(program, config={"aws:region": "eu-west-1"})
+    assert evaluation.one(type="aws:sqs/queue:Queue").outputs["url"].startswith("https://sqs.eu-west-1")
+
+Config is given exactly as the language host passes it: fully qualified keys, string values
+(structured values JSON-encoded); ``secret_keys`` lists the keys that are secrets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import pulumi
+from google.protobuf import empty_pb2
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.mocks import MockEngine, MockSettings
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from tierup.engine.evaluation import Evaluation
+from tierup.engine.mocks import AwsMocks
+from tierup.engine.monitor import RecordingMonitor
+
+
+class _LogCollector(logging.Handler):
+    """Keeps what the program logs through ``pulumi.log`` (the mock engine routes it to logging)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.entries: list[dict[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.INFO:
+            self.entries.append({"severity": record.levelname.lower(), "message": record.getMessage()})
+
+
+@contextlib.contextmanager
+def _declaration_order() -> Iterator[dict[tuple[str, str], list[int]]]:
+    """Number resources in the order the program declares them.
+
+    The SDK registers resources from worker threads, so the monitor sees them in an order that
+    varies from run to run; the declaration order (``Resource.__init__`` calls) does not.
+    """
+    import pulumi.resource as pulumi_resource
+
+    original = pulumi_resource.register_resource
+    counter = itertools.count()
+    seen: dict[tuple[str, str], list[int]] = {}
+
+    def numbered(res: Any, ty: str, name: str, *args: Any, **kwargs: Any) -> Any:
+        seen.setdefault((ty, name), []).append(next(counter))
+        return original(res, ty, name, *args, **kwargs)
+
+    pulumi_resource.register_resource = numbered
+    try:
+        yield seen
+    finally:
+        pulumi_resource.register_resource = original
+
+
+def _in_declaration_order(records: list[Any], order: dict[tuple[str, str], list[int]]) -> list[Any]:
+    """Stack, then default providers, then every resource in the order the program declared it."""
+    queues = {key: list(seqs) for key, seqs in order.items()}
+
+    def rank(record: Any) -> tuple[int, int]:
+        if record.type == "pulumi:pulumi:Stack":
+            return (0, 0)
+        seqs = queues.get((record.type, record.name))
+        if seqs:
+            return (2, seqs.pop(0))
+        return (1, 0)  # default providers, created by the engine on first use
+
+    ranked = [(rank(r), i, r) for i, r in enumerate(records)]
+    return [r for _, _, r in sorted(ranked, key=lambda t: (t[0], t[1]))]
+
+
+def evaluate_inline(
+    program: Callable[[], Any],
+    *,
+    project: str = "project",
+    stack: str = "dev",
+    config: Mapping[str, Any] | None = None,
+    secret_keys: list[str] | None = None,
+) -> Evaluation:
+    """Run ``program`` (a callable that declares resources) and return what it declared.
+
+    Exceptions the program raises propagate unchanged (the child process turns them into one line).
+    Non-string config values are JSON-encoded, as the language host would.
+    """
+    wire_config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()}
+    region = wire_config.get("aws:region", "us-east-1")
+    mocks = AwsMocks(region=region)
+    monitor = RecordingMonitor(mocks, project, stack)
+    logger = logging.getLogger(f"tierup.program.{id(monitor)}")
+    logger.propagate = False
+    collector = _LogCollector()
+    logger.addHandler(collector)
+
+    pulumi.runtime.set_all_config(wire_config, secret_keys or [])
+    pulumi_settings.configure(
+        MockSettings(
+            monitor=monitor,
+            monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
+            engine=MockEngine(logger),
+            project=project,
+            stack=stack,
+            dry_run=False,
+            organization="organization",
+            callbacks=None,
+        )
+    )
+    pulumi_settings.ROOT.set(None)  # a fresh stack for every evaluation
+    try:
+        with _declaration_order() as order:
+            _sync_await(run_in_stack(program))
+    finally:
+        logger.removeHandler(collector)
+    return Evaluation(
+        project=project,
+        stack=stack,
+        resources=_in_declaration_order(list(monitor.records.values()), order),
+        outputs=monitor.stack_outputs,
+        logs=collector.entries,
+    )
