@@ -66,10 +66,19 @@ def provider_package(type_: str) -> str:
 class RecordingMonitor(MockMonitor):
     """A MockMonitor that forms engine URNs and keeps a full record of every registration."""
 
-    def __init__(self, mocks: AwsMocks, project: str, stack: str) -> None:
+    def __init__(
+        self,
+        mocks: AwsMocks,
+        project: str,
+        stack: str,
+        config: dict[str, str] | None = None,
+        secret_keys: list[str] | None = None,
+    ) -> None:
         super().__init__(mocks)
         self.project = project
         self.stack = stack
+        self.config = config or {}
+        self.secret_keys = set(secret_keys or [])
         self.records: dict[str, ResourceRecord] = {}
         self.stack_outputs: dict[str, Any] = {}
         self._default_providers: dict[str, str] = {}
@@ -86,7 +95,14 @@ class RecordingMonitor(MockMonitor):
             name = "default" + (f"_{version.replace('.', '_')}" if version else "")
             urn = f"urn:pulumi:{self.stack}::{self.project}::pulumi:providers:{pkg}::{name}"
             provider_id = str(uuid.uuid5(uuid.NAMESPACE_URL, urn))
-            inputs: dict[str, Any] = {"version": version} if version else {}
+            # A default provider is configured from the stack's config of its package (aws:region, ...).
+            inputs: dict[str, Any] = {
+                k.split(":", 1)[1]: wire.secret(v) if k in self.secret_keys else v
+                for k, v in self.config.items()
+                if k.startswith(f"{pkg}:")
+            }
+            if version:
+                inputs["version"] = version
             self.records[urn] = ResourceRecord(
                 urn=urn,
                 type=f"pulumi:providers:{pkg}",
@@ -106,7 +122,7 @@ class RecordingMonitor(MockMonitor):
             return resource_pb2.RegisterResourceResponse(urn=urn)
 
         _ensure_event_loop()
-        raw_inputs = json_format.MessageToDict(request.object)
+        raw_inputs = _jsonable(json_format.MessageToDict(request.object))
         inputs = rpc.deserialize_properties(request.object)
         self.mocks.current_urn = urn
         resource_id, state = self.mocks.new_resource(
@@ -162,7 +178,7 @@ class RecordingMonitor(MockMonitor):
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj_proto)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
-        outputs = json_format.MessageToDict(request.outputs)
+        outputs = _jsonable(json_format.MessageToDict(request.outputs))
         if qualified_type(request.urn) == STACK_TYPE:
             self.stack_outputs = outputs
         elif request.urn in self.records:
@@ -171,11 +187,13 @@ class RecordingMonitor(MockMonitor):
 
 
 def _jsonable(value: Any) -> Any:
-    """Mock state as JSON: known Python values only (the mocks produce JSON-shaped data)."""
+    """Values as JSON: integral numbers as ints, anything else the mocks made as its string."""
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf numbers are doubles; the engine shows 3, not 3.0
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)

@@ -104,7 +104,7 @@ def evaluate_inline(
     wire_config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()}
     region = wire_config.get("aws:region", "us-east-1")
     mocks = AwsMocks(region=region)
-    monitor = RecordingMonitor(mocks, project, stack)
+    monitor = RecordingMonitor(mocks, project, stack, wire_config, secret_keys)
     logger = logging.getLogger(f"tierup.program.{id(monitor)}")
     logger.propagate = False
     collector = _LogCollector()
