@@ -11,11 +11,12 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from tierup.errors import TierupError
+from tierup.workflow import ENVIRONMENTS, evaluate_project
 
 app = typer.Typer(
     name="tierup",
@@ -25,8 +26,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-ENVIRONMENTS = ("dev", "staging", "prod")
 
 
 class _State:
@@ -44,40 +43,6 @@ def _root(
     _State.debug = debug
 
 
-def environment_for(config: dict[str, Any], stack: str, override: str | None = None) -> str:
-    """``--environment``, else ``tierup:environment``, else the stack name when dev/staging/prod, else prod."""
-    if override:
-        return override
-    configured = config.get("tierup:environment")
-    if isinstance(configured, str) and configured in ENVIRONMENTS:
-        return configured
-    return stack if stack in ENVIRONMENTS else "prod"
-
-
-def validate_settings(config: dict[str, Any], stack_file: str, stack: str) -> None:
-    """Validate ``tierup:`` settings before any resource is declared (programs that use tierup)."""
-    if not any(key.startswith("tierup:") for key in config):
-        return
-    from tierup.settings import load_settings
-
-    load_settings(config, file=stack_file, stack=stack)
-
-
-def evaluate_project(directory: Path, stack: str) -> tuple[Any, str]:
-    """Start the program, validate the settings while it runs, and return (evaluation, environment)."""
-    from tierup.engine import start_evaluation
-
-    run = start_evaluation(directory, stack, debug=_State.debug)
-    try:
-        validate_settings(run.config.values, run.project.relative(run.config.file), stack)
-    except BaseException:
-        run.process.kill()
-        run.process.wait()
-        raise
-    evaluation = run.result()
-    return evaluation, environment_for(run.config.values, stack)
-
-
 class PlanFormat(StrEnum):
     text = "text"
     json = "json"
@@ -92,13 +57,81 @@ def plan(
     ] = PlanFormat.text,
 ) -> None:
     """Evaluate the stack offline and print the resource tree or the plan JSON."""
-    evaluation, environment = evaluate_project(directory, stack)
+    evaluation, environment = evaluate_project(directory, stack, debug=_State.debug)
     if format is PlanFormat.json:
         typer.echo(json.dumps(evaluation.plan(environment), indent=2))
     else:
         from tierup.plan import render_text
 
         typer.echo(render_text(evaluation, environment))
+
+
+class CheckFormat(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+@app.command()
+def check(
+    directory: DirArg = Path("."),
+    stack: StackOpt = ...,  # type: ignore[assignment]
+    format: Annotated[
+        CheckFormat, typer.Option("--format", "-f", help="text scorecard, JSON, or SARIF 2.1.0.")
+    ] = CheckFormat.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+    ] = None,
+    policy_packs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--policy-pack",
+            help="A policy pack folder; adds to the built-in pack, or replaces it if it has its name.",
+        ),
+    ] = None,
+    policy_pack_configs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--policy-pack-config", help="A config file for the --policy-pack at the same position."
+        ),
+    ] = None,
+    environment: Annotated[
+        str | None,
+        typer.Option("--environment", "-e", help="dev, staging or prod: picks the enforcement config."),
+    ] = None,
+) -> None:
+    """Evaluate the stack offline and run the policy packs on it (exit 1 on a mandatory violation)."""
+    from tierup.check import run_check
+
+    if environment is not None and environment not in ENVIRONMENTS:
+        raise TierupError(
+            f"must be one of {', '.join(ENVIRONMENTS)} (got {environment!r})", key="--environment"
+        )
+    if policy_pack_configs and len(policy_pack_configs) > len(policy_packs or []):
+        raise TierupError(
+            "more --policy-pack-config files than --policy-pack folders", key="--policy-pack-config"
+        )
+    report = run_check(
+        directory,
+        stack,
+        extra_packs=list(policy_packs or []),
+        extra_configs=list(policy_pack_configs or []),
+        environment=environment,
+        debug=_State.debug,
+    )
+    if format is CheckFormat.json:
+        text = json.dumps(report.to_json(), indent=2)
+    elif format is CheckFormat.sarif:
+        text = json.dumps(report.to_sarif(), indent=2)
+    else:
+        text = report.render_text()
+    if output is not None:
+        output.write_text(text + "\n")
+        if format is not CheckFormat.text:
+            typer.echo(report.render_text().splitlines()[-1], err=True)
+    else:
+        typer.echo(text)
+    raise typer.Exit(report.exit_code)
 
 
 @app.command()

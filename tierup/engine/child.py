@@ -58,6 +58,7 @@ def main(request_path: str, result_path: str) -> int:
             stack=request["stack"],
             config=request["config"],
             secret_keys=request["secretKeys"],
+            source_root=project_root,
         )
         result = {"evaluation": evaluation.to_dict()}
         errors = [log["message"] for log in evaluation.logs if log["severity"] == "error"]

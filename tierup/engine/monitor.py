@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime import rpc
@@ -45,6 +47,8 @@ class ResourceRecord:
     delete_before_replace: bool = False
     additional_secret_outputs: list[str] = field(default_factory=list)
     provider: str = ""
+    #: Where the program declared it: ``{"file": <path relative to the project>, "line": n}``, or None.
+    source: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -73,8 +77,10 @@ class RecordingMonitor(MockMonitor):
         stack: str,
         config: dict[str, str] | None = None,
         secret_keys: list[str] | None = None,
+        source_root: Path | None = None,
     ) -> None:
         super().__init__(mocks)
+        self.source_root = source_root.resolve() if source_root else None
         self.project = project
         self.stack = stack
         self.config = config or {}
@@ -174,8 +180,21 @@ class RecordingMonitor(MockMonitor):
             delete_before_replace=bool(request.deleteBeforeReplace),
             additional_secret_outputs=secret_outputs,
             provider=provider,
+            source=self._source(request),
         )
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj_proto)
+
+    def _source(self, request: Any) -> dict[str, Any] | None:
+        """The innermost frame of the declaring call stack that lies in the project (not site-packages)."""
+        if self.source_root is None:
+            return None
+        for frame in request.stackTrace.frames:
+            if not frame.pc.uri:
+                continue
+            path = Path(unquote(urlparse(frame.pc.uri).path))
+            if path.is_relative_to(self.source_root) and "site-packages" not in path.parts:
+                return {"file": str(path.relative_to(self.source_root)), "line": frame.pc.line}
+        return None
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         outputs = _jsonable(json_format.MessageToDict(request.outputs))

@@ -22,6 +22,7 @@ import itertools
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -95,16 +96,18 @@ def evaluate_inline(
     stack: str = "dev",
     config: Mapping[str, Any] | None = None,
     secret_keys: list[str] | None = None,
+    source_root: Path | None = None,
 ) -> Evaluation:
     """Run ``program`` (a callable that declares resources) and return what it declared.
 
     Exceptions the program raises propagate unchanged (the child process turns them into one line).
-    Non-string config values are JSON-encoded, as the language host would.
+    Non-string config values are JSON-encoded, as the language host would. With ``source_root``,
+    each resource records the file and line (under that folder) where the program declared it.
     """
     wire_config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()}
     region = wire_config.get("aws:region", "us-east-1")
     mocks = AwsMocks(region=region)
-    monitor = RecordingMonitor(mocks, project, stack, wire_config, secret_keys)
+    monitor = RecordingMonitor(mocks, project, stack, wire_config, secret_keys, source_root)
     logger = logging.getLogger(f"tierup.program.{id(monitor)}")
     logger.propagate = False
     collector = _LogCollector()

@@ -1,0 +1,58 @@
+"""The steps every command shares: start the evaluation, validate the settings, pick the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tierup.engine import EvaluationRun
+    from tierup.engine.evaluation import Evaluation
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+def environment_for(config: Mapping[str, Any], stack: str, override: str | None = None) -> str:
+    """``--environment``, else ``tierup:environment``, else the stack name when dev/staging/prod, else prod."""
+    if override:
+        return override
+    configured = config.get("tierup:environment")
+    if isinstance(configured, str) and configured in ENVIRONMENTS:
+        return configured
+    return stack if stack in ENVIRONMENTS else "prod"
+
+
+def validate_settings(run: EvaluationRun, stack: str) -> None:
+    """Validate ``tierup:`` settings (programs that use tierup) before trusting anything the program declared."""
+    config = run.config.values
+    if not any(key.startswith("tierup:") for key in config):
+        return
+    from tierup.settings import load_settings
+
+    load_settings(config, file=run.project.relative(run.config.file), stack=stack)
+
+
+def start(directory: Path, stack: str, *, debug: bool = False) -> EvaluationRun:
+    """Start the program in its child process and validate the settings while it runs.
+
+    Invalid settings stop the child at once: nothing half-done.
+    """
+    from tierup.engine import start_evaluation
+
+    run = start_evaluation(directory, stack, debug=debug)
+    try:
+        validate_settings(run, stack)
+    except BaseException:
+        run.process.kill()
+        run.process.wait()
+        raise
+    return run
+
+
+def evaluate_project(
+    directory: Path, stack: str, *, environment: str | None = None, debug: bool = False
+) -> tuple[Evaluation, str]:
+    """Evaluate the stack; return the evaluation and the environment that applies."""
+    run = start(directory, stack, debug=debug)
+    return run.result(), environment_for(run.config.values, stack, environment)
