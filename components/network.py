@@ -1,0 +1,486 @@
+"""Network: a VPC with public and private subnets per AZ, internet and NAT egress, flow logs, S3 endpoint."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from ._base import TierComponent, Transforms, tags
+
+NatMode = Literal["per-az", "single", "instance", "none"]
+NAT_MODES: tuple[str, ...] = ("per-az", "single", "instance", "none")
+
+#: The VPC is cut into this many equal slots; public subnet of AZ i = slot i, private = slot 8 + i.
+SUBNET_SLOTS = 16
+PRIVATE_SLOT_OFFSET = 8
+#: The arm64 Amazon Linux 2023 AMI, as AWS publishes it in public SSM parameters.
+NAT_INSTANCE_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+NAT_INSTANCE_TYPE = "t4g.nano"
+
+
+@dataclass
+class NetworkArgs:
+    """Arguments of :class:`Network`."""
+
+    cidr: str = "10.0.0.0/16"
+    """IPv4 CIDR of the VPC, a /16 to a /24 (default ``10.0.0.0/16``). Cut into 16 fixed slots."""
+
+    az_count: int = 2
+    """Number of Availability Zones (1 to 8, default 2); raising it later adds subnets, never renumbers."""
+
+    nat: NatMode = "single"
+    """Private egress: ``per-az`` (a NAT gateway in each AZ), ``single`` (default: one gateway in AZ 0),
+    ``instance`` (one t4g.nano NAT instance, for dev) or ``none`` (no internet from private subnets)."""
+
+    flow_logs: bool = False
+    """Send VPC flow logs (all traffic) to a CloudWatch log group (default off)."""
+
+    flow_log_retention_days: int = 30
+    """Days the flow-log group keeps events (default 30)."""
+
+    availability_zones: list[str] | None = None
+    """Pin the AZ names (default: the region's first ``az_count`` available AZs); pinning keeps the
+    subnets in place even if AWS later reports one AZ as unavailable."""
+
+    transform: Transforms | None = None
+    """Adjust any child's args, keyed by the names in :attr:`Network.TRANSFORMABLE` (default none)."""
+
+
+class Network(TierComponent):
+    """A VPC with a public and a private subnet in each AZ, the way production tiers need it.
+
+    Public subnets route to an internet gateway; private subnets reach the internet through NAT
+    (per ``nat``) and S3 through a free gateway endpoint. Subnet CIDRs come from fixed slots per AZ
+    index (public AZ *i* = slot *i*, private AZ *i* = slot 8 + *i* of 16 equal slots), and child names
+    carry the AZ index, so raising ``az_count`` only adds subnets::
+
+        network = Network("net", NetworkArgs(cidr="10.20.0.0/16", az_count=3, nat="per-az", flow_logs=True))
+        pulumi.export("vpc_id", network.vpc_id)
+        app = AppTier("app", AppTierArgs(network=network, ...))
+
+    **Cost**: the VPC, subnets, route tables, internet gateway and S3 endpoint are free. A NAT gateway
+    costs about $33/month each plus $0.045/GB processed (``per-az``: one per AZ; ``single``: one);
+    a NAT instance (``instance``) about $3/month for the t4g.nano plus $3.65/month for its public IPv4
+    address. Flow logs cost CloudWatch ingestion ($0.50/GB) and storage.
+    """
+
+    TRANSFORMABLE = frozenset(
+        {
+            "vpc",
+            "internet_gateway",
+            "public_subnet",
+            "private_subnet",
+            "public_route_table",
+            "private_route_table",
+            "route",
+            "route_table_association",
+            "nat_eip",
+            "nat_gateway",
+            "nat_instance",
+            "nat_security_group",
+            "nat_security_group_rule",
+            "flow_log_group",
+            "flow_log_role",
+            "flow_log_role_policy",
+            "flow_log",
+            "s3_endpoint",
+        }
+    )
+
+    vpc: aws.ec2.Vpc
+    vpc_id: pulumi.Output[str]
+    cidr_block: str
+    azs: list[str]
+    public_subnets: list[aws.ec2.Subnet]
+    private_subnets: list[aws.ec2.Subnet]
+    public_subnet_ids: pulumi.Output[list[str]]
+    private_subnet_ids: pulumi.Output[list[str]]
+    public_route_table: aws.ec2.RouteTable
+    private_route_tables: list[aws.ec2.RouteTable]
+    internet_gateway: aws.ec2.InternetGateway
+    nat_gateways: list[aws.ec2.NatGateway]
+    nat_instance: aws.ec2.Instance | None
+    flow_log: aws.ec2.FlowLog | None
+    s3_endpoint: aws.ec2.VpcEndpoint
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        self._validate(args)
+        super().__init__("tierup:network:Network", name, args.transform, opts)
+        self._args = args
+        self.cidr_block = args.cidr
+        self.nat = args.nat
+        self.azs = self._pick_azs()
+        self._create_vpc()
+        self._create_internet_gateway()
+        self._create_subnets()
+        self._create_public_routing()
+        self._create_private_route_tables()
+        self._create_nat()
+        self._create_flow_logs()
+        self._create_s3_endpoint()
+        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in self.public_subnets])
+        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in self.private_subnets])
+        self.register_outputs(
+            {
+                "vpcId": self.vpc_id,
+                "cidrBlock": self.cidr_block,
+                "azs": self.azs,
+                "publicSubnetIds": self.public_subnet_ids,
+                "privateSubnetIds": self.private_subnet_ids,
+                "natGatewayIds": [n.id for n in self.nat_gateways],
+                "natInstanceId": self.nat_instance.id if self.nat_instance else None,
+            }
+        )
+
+    # ---- steps ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _validate(args: NetworkArgs) -> None:
+        try:
+            net = ipaddress.IPv4Network(args.cidr)
+        except ValueError as exc:
+            raise ValueError(f"Network cidr '{args.cidr}' is not an IPv4 network CIDR: {exc}") from exc
+        if not 16 <= net.prefixlen <= 24:
+            raise ValueError(f"Network cidr '{args.cidr}' must be a /16 to a /24 (got /{net.prefixlen})")
+        if not 1 <= args.az_count <= PRIVATE_SLOT_OFFSET:
+            raise ValueError(f"Network az_count must be 1 to {PRIVATE_SLOT_OFFSET} (got {args.az_count})")
+        if args.nat not in NAT_MODES:
+            raise ValueError(f"Network nat '{args.nat}' is not one of {', '.join(NAT_MODES)}")
+
+    def _pick_azs(self) -> list[str]:
+        names = self._args.availability_zones
+        if names is None:
+            found = aws.get_availability_zones(
+                state="available",
+                filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+                opts=pulumi.InvokeOptions(parent=self),
+            )
+            names = list(found.names)
+        if len(names) < self._args.az_count:
+            raise ValueError(
+                f"Network '{self._name}': az_count {self._args.az_count} exceeds the {len(names)} "
+                f"availability zones available ({', '.join(names)})"
+            )
+        return list(names[: self._args.az_count])
+
+    def subnet_cidr(self, slot: int) -> str:
+        """The CIDR of fixed slot ``slot`` (0 to 15) of the VPC."""
+        net = ipaddress.IPv4Network(self.cidr_block)
+        size = net.num_addresses // SUBNET_SLOTS
+        return str(ipaddress.IPv4Network((int(net.network_address) + slot * size, net.prefixlen + 4)))
+
+    def _create_vpc(self) -> None:
+        self.vpc = self.child(
+            "vpc",
+            aws.ec2.Vpc,
+            f"{self._name}-vpc",
+            {
+                "cidr_block": self.cidr_block,
+                "enable_dns_support": True,
+                "enable_dns_hostnames": True,
+                "tags": tags(f"{self._name}-vpc"),
+            },
+        )
+        self.vpc_id = self.vpc.id
+
+    def _create_internet_gateway(self) -> None:
+        self.internet_gateway = self.child(
+            "internet_gateway",
+            aws.ec2.InternetGateway,
+            f"{self._name}-igw",
+            {"vpc_id": self.vpc_id, "tags": tags(f"{self._name}-igw")},
+        )
+
+    def _create_subnets(self) -> None:
+        self.public_subnets = []
+        self.private_subnets = []
+        for i, az in enumerate(self.azs):
+            for tier, slot, subnets in (
+                ("public", i, self.public_subnets),
+                ("private", PRIVATE_SLOT_OFFSET + i, self.private_subnets),
+            ):
+                subnet_name = f"{self._name}-{tier}-{i}"
+                subnets.append(
+                    self.child(
+                        f"{tier}_subnet",
+                        aws.ec2.Subnet,
+                        subnet_name,
+                        {
+                            "vpc_id": self.vpc_id,
+                            "cidr_block": self.subnet_cidr(slot),
+                            "availability_zone": az,
+                            "map_public_ip_on_launch": False,
+                            "tags": tags(subnet_name, {"tierup:tier": tier}),
+                        },
+                    )
+                )
+
+    def _create_public_routing(self) -> None:
+        self.public_route_table = self.child(
+            "public_route_table",
+            aws.ec2.RouteTable,
+            f"{self._name}-public",
+            {"vpc_id": self.vpc_id, "tags": tags(f"{self._name}-public")},
+        )
+        self.child(
+            "route",
+            aws.ec2.Route,
+            f"{self._name}-public-internet",
+            {
+                "route_table_id": self.public_route_table.id,
+                "destination_cidr_block": "0.0.0.0/0",
+                "gateway_id": self.internet_gateway.id,
+            },
+        )
+        for i, subnet in enumerate(self.public_subnets):
+            self.child(
+                "route_table_association",
+                aws.ec2.RouteTableAssociation,
+                f"{self._name}-public-{i}",
+                {"subnet_id": subnet.id, "route_table_id": self.public_route_table.id},
+            )
+
+    def _create_private_route_tables(self) -> None:
+        """One route table per AZ whatever the NAT mode, so switching modes never replaces them."""
+        self.private_route_tables = []
+        for i, subnet in enumerate(self.private_subnets):
+            table = self.child(
+                "private_route_table",
+                aws.ec2.RouteTable,
+                f"{self._name}-private-{i}",
+                {"vpc_id": self.vpc_id, "tags": tags(f"{self._name}-private-{i}")},
+            )
+            self.child(
+                "route_table_association",
+                aws.ec2.RouteTableAssociation,
+                f"{self._name}-private-{i}",
+                {"subnet_id": subnet.id, "route_table_id": table.id},
+            )
+            self.private_route_tables.append(table)
+
+    def _create_nat(self) -> None:
+        self.nat_gateways = []
+        self.nat_instance = None
+        mode = self._args.nat
+        if mode == "none":
+            return
+        if mode == "instance":
+            self.nat_instance = self._create_nat_instance()
+            for i, table in enumerate(self.private_route_tables):
+                self._private_default_route(
+                    i, table, {"network_interface_id": self.nat_instance.primary_network_interface_id}
+                )
+            return
+        gateway_azs = range(len(self.azs)) if mode == "per-az" else range(1)
+        self.nat_gateways = [self._create_nat_gateway(i) for i in gateway_azs]
+        for i, table in enumerate(self.private_route_tables):
+            gateway = self.nat_gateways[i if mode == "per-az" else 0]
+            self._private_default_route(i, table, {"nat_gateway_id": gateway.id})
+
+    def _private_default_route(self, i: int, table: aws.ec2.RouteTable, target: dict[str, Any]) -> None:
+        self.child(
+            "route",
+            aws.ec2.Route,
+            f"{self._name}-private-{i}-nat",
+            {"route_table_id": table.id, "destination_cidr_block": "0.0.0.0/0", **target},
+        )
+
+    def _create_nat_gateway(self, i: int) -> aws.ec2.NatGateway:
+        eip = self.child(
+            "nat_eip",
+            aws.ec2.Eip,
+            f"{self._name}-nat-{i}",
+            {"domain": "vpc", "tags": tags(f"{self._name}-nat-{i}")},
+        )
+        return self.child(
+            "nat_gateway",
+            aws.ec2.NatGateway,
+            f"{self._name}-nat-{i}",
+            {
+                "allocation_id": eip.allocation_id,
+                "subnet_id": self.public_subnets[i].id,
+                "connectivity_type": "public",
+                "tags": tags(f"{self._name}-nat-{i}"),
+            },
+            pulumi.ResourceOptions(depends_on=[self.internet_gateway]),
+        )
+
+    def _create_nat_instance(self) -> aws.ec2.Instance:
+        group = self.child(
+            "nat_security_group",
+            aws.ec2.SecurityGroup,
+            f"{self._name}-nat",
+            {
+                "vpc_id": self.vpc_id,
+                "description": "tierup NAT instance: forwards traffic from the VPC to the internet",
+                "tags": tags(f"{self._name}-nat"),
+            },
+        )
+        self.child(
+            "nat_security_group_rule",
+            aws.vpc.SecurityGroupIngressRule,
+            f"{self._name}-nat-from-vpc",
+            {
+                "security_group_id": group.id,
+                "ip_protocol": "-1",
+                "cidr_ipv4": self.cidr_block,
+                "description": "all traffic from inside the VPC",
+            },
+        )
+        self.child(
+            "nat_security_group_rule",
+            aws.vpc.SecurityGroupEgressRule,
+            f"{self._name}-nat-to-internet",
+            {
+                "security_group_id": group.id,
+                "ip_protocol": "-1",
+                "cidr_ipv4": "0.0.0.0/0",
+                "description": "forwarded traffic to the internet",
+            },
+        )
+        ami = aws.ssm.get_parameter_output(
+            name=NAT_INSTANCE_AMI_PARAMETER, opts=pulumi.InvokeOutputOptions(parent=self)
+        ).insecure_value
+        return self.child(
+            "nat_instance",
+            aws.ec2.Instance,
+            f"{self._name}-nat",
+            {
+                "ami": ami,
+                "instance_type": NAT_INSTANCE_TYPE,
+                "subnet_id": self.public_subnets[0].id,
+                "vpc_security_group_ids": [group.id],
+                "associate_public_ip_address": True,
+                "source_dest_check": False,
+                "user_data": nat_instance_user_data(self.cidr_block),
+                "metadata_options": {
+                    "http_endpoint": "enabled",
+                    "http_tokens": "required",
+                    "http_put_response_hop_limit": 1,
+                },
+                "root_block_device": {"encrypted": True, "volume_type": "gp3"},
+                "tags": tags(f"{self._name}-nat"),
+            },
+            # A new AL2023 AMI every few weeks must not replace the NAT (and cut egress) on each deploy;
+            # roll it deliberately with `pulumi up --replace`.
+            pulumi.ResourceOptions(ignore_changes=["ami"], depends_on=[self.internet_gateway]),
+        )
+
+    def _create_flow_logs(self) -> None:
+        self.flow_log = None
+        if not self._args.flow_logs:
+            return
+        invoke_opts = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity(opts=invoke_opts).account_id
+        partition = aws.get_partition(opts=invoke_opts).partition
+        region = aws.get_region(opts=invoke_opts).region
+        group = self.child(
+            "flow_log_group",
+            aws.cloudwatch.LogGroup,
+            f"{self._name}-flow-logs",
+            {
+                "retention_in_days": self._args.flow_log_retention_days,
+                "tags": tags(f"{self._name}-flow-logs"),
+            },
+        )
+        role = self.child(
+            "flow_log_role",
+            aws.iam.Role,
+            f"{self._name}-flow-logs",
+            {
+                "assume_role_policy": json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                                # confused-deputy guard: only flow logs of this account may assume it
+                                "Condition": {
+                                    "StringEquals": {"aws:SourceAccount": account},
+                                    "ArnLike": {
+                                        "aws:SourceArn": f"arn:{partition}:ec2:{region}:{account}:vpc-flow-log/*"
+                                    },
+                                },
+                            }
+                        ],
+                    }
+                ),
+                "description": f"VPC flow logs of {self._name} to CloudWatch Logs",
+                "tags": tags(f"{self._name}-flow-logs"),
+            },
+        )
+        self.child(
+            "flow_log_role_policy",
+            aws.iam.RolePolicy,
+            f"{self._name}-flow-logs",
+            {
+                "role": role.id,
+                "policy": pulumi.Output.json_dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": [
+                                    "logs:CreateLogStream",
+                                    "logs:PutLogEvents",
+                                    "logs:DescribeLogGroups",
+                                    "logs:DescribeLogStreams",
+                                ],
+                                "Resource": [group.arn, pulumi.Output.concat(group.arn, ":*")],
+                            }
+                        ],
+                    }
+                ),
+            },
+        )
+        self.flow_log = self.child(
+            "flow_log",
+            aws.ec2.FlowLog,
+            f"{self._name}-flow-logs",
+            {
+                "vpc_id": self.vpc_id,
+                "traffic_type": "ALL",
+                "log_destination_type": "cloud-watch-logs",
+                "log_destination": group.arn,
+                "iam_role_arn": role.arn,
+                "tags": tags(f"{self._name}-flow-logs"),
+            },
+        )
+
+    def _create_s3_endpoint(self) -> None:
+        region = aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
+        self.s3_endpoint = self.child(
+            "s3_endpoint",
+            aws.ec2.VpcEndpoint,
+            f"{self._name}-s3",
+            {
+                "vpc_id": self.vpc_id,
+                "service_name": f"com.amazonaws.{region}.s3",
+                "vpc_endpoint_type": "Gateway",
+                "route_table_ids": [t.id for t in self.private_route_tables],
+                "tags": tags(f"{self._name}-s3"),
+            },
+        )
+
+
+def nat_instance_user_data(vpc_cidr: str) -> str:
+    """Boot script of the NAT instance: IP forwarding on, traffic from the VPC masqueraded."""
+    return f"""#!/bin/bash
+set -euo pipefail
+dnf install -y iptables-services
+systemctl enable --now iptables
+echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-tierup-nat.conf
+sysctl -p /etc/sysctl.d/90-tierup-nat.conf
+iface=$(ip route show default | awk '{{print $5; exit}}')
+iptables -t nat -A POSTROUTING -o "$iface" -s {vpc_cidr} -j MASQUERADE
+iptables -F FORWARD
+service iptables save
+"""
