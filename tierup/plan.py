@@ -36,7 +36,9 @@ def render_text(evaluation: Evaluation, environment: str | None) -> str:
                 lines.append(f"{prefix}{branch}{_label(child)}")
             else:
                 inner = sum(1 for d in evaluation.descendants(child.urn) if d.custom)
-                lines.append(f"{prefix}{branch}{child.type}  {child.name}  ({inner} resources)")
+                lines.append(
+                    f"{prefix}{branch}{child.type}  {child.name}  ({inner} resource{'' if inner == 1 else 's'})"
+                )
             walk(child.urn, prefix + extension)
 
     lines.append(f"{STACK_TYPE}  {evaluation.project}-{evaluation.stack}")

@@ -431,7 +431,7 @@ def _attachment(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[st
 @_builds("aws:elasticache/replicationGroup:ReplicationGroup")
 def _replication_group(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     rg = i.get("replicationGroupId") or name
-    nodes = i.get("numCacheClusters") or (1 + int(i.get("replicasPerNodeGroup") or 0))
+    nodes = int(i.get("numCacheClusters") or (1 + int(i.get("replicasPerNodeGroup") or 0)))
     shard = _hex(urn, 6)
     zone = AZ_ID_PREFIX.get(m.region, "use1")
     port = i.get("port") or 6379
