@@ -1,0 +1,407 @@
+"""LoadBalancer: an Application Load Balancer that fronts one or more app tiers by host and path."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from ._base import TierComponent, Transforms, tags
+from .network import Network
+
+#: TLS 1.3 with TLS 1.2 fallback: AWS's recommended policy for HTTPS listeners.
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+#: The service principal AWS documents for ALB access-log delivery (all regions opened since Aug 2022).
+LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
+NOT_FOUND_ACTION = {
+    "type": "fixed-response",
+    "fixed_response": {"content_type": "text/plain", "message_body": "Not Found", "status_code": "404"},
+}
+
+
+@dataclass
+class LoadBalancerArgs:
+    """Arguments of :class:`LoadBalancer`."""
+
+    network: Network
+    """The network; the ALB goes into its public subnets (private ones when ``internal``)."""
+
+    certificate_arn: pulumi.Input[str] | None = None
+    """ACM certificate ARN. When set: HTTPS on 443 and port 80 only redirects (301); when not (default):
+    plain HTTP on 80."""
+
+    idle_timeout_seconds: pulumi.Input[int] = 60
+    """Seconds a connection may stay idle (default 60, AWS allows 1 to 4000)."""
+
+    deletion_protection: pulumi.Input[bool] = False
+    """Refuse to delete the ALB until this is turned off (default off; on in prod)."""
+
+    access_logs: bool = False
+    """Write access logs to an encrypted, lifecycle-managed S3 bucket (default off)."""
+
+    internal: bool = False
+    """An internal ALB in the private subnets, reachable from inside the VPC only (default off)."""
+
+    access_log_retention_days: int = 90
+    """Days the access-log bucket keeps each log object (default 90)."""
+
+    protect: bool = False
+    """Protect (and retain on delete) the access-log bucket (default off; on in prod)."""
+
+    transform: Transforms | None = None
+    """Adjust any child's args, keyed by the names in :attr:`LoadBalancer.TRANSFORMABLE` (default none)."""
+
+
+class LoadBalancer(TierComponent):
+    """An Application Load Balancer with a locked-down security group, HTTPS and optional access logs.
+
+    The ALB's group admits only HTTP (and HTTPS with a certificate) from the internet and has no
+    egress until a target is allowed with :meth:`allow_to`. Apps attach to :attr:`listener`, whose
+    default answer is a 404, through listener rules made by :meth:`add_route`, so one ALB can front
+    several app tiers::
+
+        lb = LoadBalancer("web", LoadBalancerArgs(network=network, certificate_arn=cert.arn, access_logs=True))
+        lb.add_route("api", api_target_group, host_patterns=["api.example.com"], priority=10)
+        lb.add_route("site", site_target_group, path_patterns=["/*"], priority=100)
+        lb.allow_to("api", api_security_group, 8080)
+        pulumi.export("url", lb.url)
+
+    **Cost**: about $16/month per ALB plus $5.84/month per LCU of traffic, plus $3.65/month for each
+    public IPv4 address (one per AZ for an internet-facing ALB). Access logs cost S3 storage only.
+    """
+
+    TRANSFORMABLE = frozenset(
+        {
+            "security_group",
+            "ingress_rule",
+            "egress_rule",
+            "target_ingress_rule",
+            "load_balancer",
+            "http_listener",
+            "https_listener",
+            "listener_rule",
+            "access_logs_bucket",
+            "access_logs_encryption",
+            "access_logs_public_access_block",
+            "access_logs_ownership_controls",
+            "access_logs_lifecycle",
+            "access_logs_policy",
+        }
+    )
+
+    alb: aws.lb.LoadBalancer
+    security_group: aws.ec2.SecurityGroup
+    arn: pulumi.Output[str]
+    arn_suffix: pulumi.Output[str]
+    dns_name: pulumi.Output[str]
+    zone_id: pulumi.Output[str]
+    url: pulumi.Output[str]
+    listener: aws.lb.Listener
+    http_listener: aws.lb.Listener
+    https_listener: aws.lb.Listener | None
+    access_logs_bucket: aws.s3.Bucket | None
+
+    def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if len(args.network.azs) < 2:
+            raise ValueError(
+                f"LoadBalancer '{name}': an ALB needs subnets in at least 2 AZs; "
+                f"the network has {len(args.network.azs)} (raise az_count)"
+            )
+        super().__init__("tierup:load_balancer:LoadBalancer", name, args.transform, opts)
+        self._args = args
+        self.https = args.certificate_arn is not None
+        self._create_security_group()
+        self._create_access_logs_bucket()
+        self._create_load_balancer()
+        self._create_listeners()
+        self.arn = self.alb.arn
+        self.arn_suffix = self.alb.arn_suffix
+        self.dns_name = self.alb.dns_name
+        self.zone_id = self.alb.zone_id
+        self.url = pulumi.Output.concat("https://" if self.https else "http://", self.alb.dns_name)
+        self.register_outputs(
+            {
+                "arn": self.arn,
+                "arnSuffix": self.arn_suffix,
+                "dnsName": self.dns_name,
+                "zoneId": self.zone_id,
+                "url": self.url,
+                "securityGroupId": self.security_group.id,
+                "listenerArn": self.listener.arn,
+                "accessLogsBucket": self.access_logs_bucket.bucket if self.access_logs_bucket else None,
+            }
+        )
+
+    # ---- steps ---------------------------------------------------------------------------
+
+    def _create_security_group(self) -> None:
+        """The ALB's group: 80 (and 443 with a certificate) in, nothing out until :meth:`allow_to`."""
+        self.security_group = self.child(
+            "security_group",
+            aws.ec2.SecurityGroup,
+            f"{self._name}-alb",
+            {
+                "vpc_id": self._args.network.vpc_id,
+                "description": f"tierup load balancer {self._name}: HTTP(S) in, targets out",
+                "tags": tags(f"{self._name}-alb"),
+            },
+        )
+        ports = [80, 443] if self.https else [80]
+        if self._args.internal:
+            sources = [("vpc", {"cidr_ipv4": self._args.network.cidr_block})]
+        else:
+            sources = [("ipv4", {"cidr_ipv4": "0.0.0.0/0"}), ("ipv6", {"cidr_ipv6": "::/0"})]
+        for port in ports:
+            for label, source in sources:
+                self.child(
+                    "ingress_rule",
+                    aws.vpc.SecurityGroupIngressRule,
+                    f"{self._name}-alb-{port}-{label}",
+                    {
+                        "security_group_id": self.security_group.id,
+                        "ip_protocol": "tcp",
+                        "from_port": port,
+                        "to_port": port,
+                        "description": f"{'HTTPS' if port == 443 else 'HTTP'} from clients",
+                        **source,
+                    },
+                )
+
+    def _create_access_logs_bucket(self) -> None:
+        self.access_logs_bucket = None
+        self._bucket_policy: aws.s3.BucketPolicy | None = None
+        if not self._args.access_logs:
+            return
+        protect = self._args.protect
+        keep = pulumi.ResourceOptions(protect=True, retain_on_delete=True) if protect else None
+        bucket = self.child(
+            "access_logs_bucket",
+            aws.s3.Bucket,
+            f"{self._name}-access-logs",
+            # an unprotected (dev) bucket empties itself on destroy; a protected one never does
+            {"force_destroy": not protect, "tags": tags(f"{self._name}-access-logs")},
+            keep,
+        )
+        self.child(
+            "access_logs_encryption",
+            aws.s3.BucketServerSideEncryptionConfiguration,
+            f"{self._name}-access-logs",
+            # ALB access logs support SSE-S3 only
+            {
+                "bucket": bucket.id,
+                "rules": [{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            },
+        )
+        public_access_block = self.child(
+            "access_logs_public_access_block",
+            aws.s3.BucketPublicAccessBlock,
+            f"{self._name}-access-logs",
+            {
+                "bucket": bucket.id,
+                "block_public_acls": True,
+                "block_public_policy": True,
+                "ignore_public_acls": True,
+                "restrict_public_buckets": True,
+            },
+        )
+        self.child(
+            "access_logs_ownership_controls",
+            aws.s3.BucketOwnershipControls,
+            f"{self._name}-access-logs",
+            {"bucket": bucket.id, "rule": {"object_ownership": "BucketOwnerEnforced"}},
+        )
+        self.child(
+            "access_logs_lifecycle",
+            aws.s3.BucketLifecycleConfiguration,
+            f"{self._name}-access-logs",
+            {
+                "bucket": bucket.id,
+                "rules": [
+                    {
+                        "id": "expire-access-logs",
+                        "status": "Enabled",
+                        "filter": {"prefix": ""},
+                        "expiration": {"days": self._args.access_log_retention_days},
+                        "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+                    }
+                ],
+            },
+        )
+        self._bucket_policy = self.child(
+            "access_logs_policy",
+            aws.s3.BucketPolicy,
+            f"{self._name}-access-logs",
+            {"bucket": bucket.id, "policy": pulumi.Output.json_dumps(self._log_delivery_policy(bucket))},
+            # S3 rejects a policy granting a principal while the public access block is being set up
+            pulumi.ResourceOptions(depends_on=[public_access_block]),
+        )
+        self.access_logs_bucket = bucket
+
+    def _log_delivery_policy(self, bucket: aws.s3.Bucket) -> dict[str, Any]:
+        """Who may write logs: the ELB log-delivery service (and the region's legacy ELB account)."""
+        invoke_opts = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity(opts=invoke_opts).account_id
+        objects = pulumi.Output.concat(bucket.arn, f"/AWSLogs/{account}/*")
+        principals: list[dict[str, Any]] = [{"Service": LOG_DELIVERY_PRINCIPAL}]
+        # Regions opened before August 2022 deliver from a regional ELB account too; newer regions have
+        # none (the lookup fails there) and the service principal above is all they need.
+        with contextlib.suppress(Exception):
+            principals.append({"AWS": aws.elb.get_service_account(opts=invoke_opts).arn})
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": f"ElbLogDelivery{i}",
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "s3:PutObject",
+                "Resource": objects,
+            }
+            for i, principal in enumerate(principals)
+        ]
+        statements.append(
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        )
+        return {"Version": "2012-10-17", "Statement": statements}
+
+    def _create_load_balancer(self) -> None:
+        network = self._args.network
+        lb_args: dict[str, Any] = {
+            "load_balancer_type": "application",
+            "internal": self._args.internal,
+            "subnets": network.private_subnet_ids if self._args.internal else network.public_subnet_ids,
+            "security_groups": [self.security_group.id],
+            "idle_timeout": self._args.idle_timeout_seconds,
+            "drop_invalid_header_fields": True,
+            "enable_deletion_protection": self._args.deletion_protection,
+            "tags": tags(self._name),
+        }
+        depends_on: list[pulumi.Resource] = []
+        if self.access_logs_bucket is not None and self._bucket_policy is not None:
+            lb_args["access_logs"] = {"bucket": self.access_logs_bucket.bucket, "enabled": True}
+            depends_on.append(self._bucket_policy)  # ELB checks it may write before enabling logs
+        self.alb = self.child(
+            "load_balancer",
+            aws.lb.LoadBalancer,
+            self._name,
+            lb_args,
+            pulumi.ResourceOptions(depends_on=depends_on),
+        )
+
+    def _create_listeners(self) -> None:
+        self.https_listener = None
+        if self.https:
+            self.https_listener = self.child(
+                "https_listener",
+                aws.lb.Listener,
+                f"{self._name}-https",
+                {
+                    "load_balancer_arn": self.alb.arn,
+                    "port": 443,
+                    "protocol": "HTTPS",
+                    "ssl_policy": TLS_POLICY,
+                    "certificate_arn": self._args.certificate_arn,
+                    "default_actions": [NOT_FOUND_ACTION],
+                    "tags": tags(f"{self._name}-https"),
+                },
+            )
+            http_default: dict[str, Any] = {
+                "type": "redirect",
+                "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"},
+            }
+        else:
+            http_default = NOT_FOUND_ACTION
+        self.http_listener = self.child(
+            "http_listener",
+            aws.lb.Listener,
+            f"{self._name}-http",
+            {
+                "load_balancer_arn": self.alb.arn,
+                "port": 80,
+                "protocol": "HTTP",
+                "default_actions": [http_default],
+                "tags": tags(f"{self._name}-http"),
+            },
+        )
+        self.listener = self.https_listener or self.http_listener
+
+    # ---- wiring --------------------------------------------------------------------------
+
+    def add_route(
+        self,
+        name: str,
+        target_group: aws.lb.TargetGroup,
+        *,
+        host_patterns: list[str] | None = None,
+        path_patterns: list[str] | None = None,
+        priority: int,
+    ) -> aws.lb.ListenerRule:
+        """Forward requests matching ``host_patterns`` and/or ``path_patterns`` to ``target_group``.
+
+        Rules are evaluated by ascending ``priority`` (1 to 50000, unique per listener); a request no
+        rule matches gets the listener's 404.
+        """
+        if not host_patterns and not path_patterns:
+            raise ValueError(
+                f"LoadBalancer '{self._name}' route '{name}': give host_patterns or path_patterns"
+            )
+        if not 1 <= priority <= 50000:
+            raise ValueError(f"LoadBalancer '{self._name}' route '{name}': priority must be 1 to 50000")
+        conditions: list[dict[str, Any]] = []
+        if host_patterns:
+            conditions.append({"host_header": {"values": list(host_patterns)}})
+        if path_patterns:
+            conditions.append({"path_pattern": {"values": list(path_patterns)}})
+        return self.child(
+            "listener_rule",
+            aws.lb.ListenerRule,
+            f"{self._name}-{name}",
+            {
+                "listener_arn": self.listener.arn,
+                "priority": priority,
+                "actions": [{"type": "forward", "target_group_arn": target_group.arn}],
+                "conditions": conditions,
+                "tags": tags(f"{self._name}-{name}"),
+            },
+        )
+
+    def allow_to(
+        self, name: str, security_group: aws.ec2.SecurityGroup, port: int
+    ) -> tuple[aws.vpc.SecurityGroupEgressRule, aws.vpc.SecurityGroupIngressRule]:
+        """Let the ALB reach ``security_group`` on ``port`` (traffic and health checks), both ways:
+        egress from the ALB's group and the matching ingress on the target's group."""
+        egress = self.child(
+            "egress_rule",
+            aws.vpc.SecurityGroupEgressRule,
+            f"{self._name}-to-{name}",
+            {
+                "security_group_id": self.security_group.id,
+                "referenced_security_group_id": security_group.id,
+                "ip_protocol": "tcp",
+                "from_port": port,
+                "to_port": port,
+                "description": f"to {name} on {port}",
+            },
+        )
+        ingress = self.child(
+            "target_ingress_rule",
+            aws.vpc.SecurityGroupIngressRule,
+            f"{self._name}-{name}-from-alb",
+            {
+                "security_group_id": security_group.id,
+                "referenced_security_group_id": self.security_group.id,
+                "ip_protocol": "tcp",
+                "from_port": port,
+                "to_port": port,
+                "description": f"from load balancer {self._name} on {port}",
+            },
+        )
+        return egress, ingress
