@@ -913,7 +913,8 @@ def load_settings(config: Mapping[str, Any], *, file: str, stack: str | None = N
     config = {_normalize_key(key): value for key, value in config.items()}
     for key in sorted(config):
         if key.startswith("tierup:") and key not in _TOP_LEVEL_KEYS:
-            raise SettingsError(_unknown_key_reason(key, _TOP_LEVEL_KEYS), file=file, key=key)
+            reason = _unknown_key_reason(key.removeprefix("tierup:"), list(_TIERUP_FIELDS), "tierup:")
+            raise SettingsError(reason, file=file, key=key)
     data: dict[str, Any] = {}
     for key in _TOP_LEVEL_KEYS:
         if key in config:
@@ -931,11 +932,12 @@ def load_settings(config: Mapping[str, Any], *, file: str, stack: str | None = N
         raise SettingsError(reason, file=file, key=key) from None
 
 
-def _unknown_key_reason(key: str, known: tuple[str, ...] | list[str]) -> str:
+def _unknown_key_reason(key: str, known: list[str], prefix: str = "") -> str:
+    """``unknown key; did you mean 'minSize'?`` (or the keys there are, when none is close)."""
     close = [k for k in known if k == to_camel(key)] or difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     if close:
-        return f"unknown key; did you mean '{close[0]}'?"
-    return "unknown key; expected one of " + ", ".join(known)
+        return f"unknown key; did you mean '{prefix}{close[0]}'?"
+    return "unknown key; expected one of " + ", ".join(prefix + k for k in known)
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:

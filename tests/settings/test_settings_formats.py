@@ -1,0 +1,364 @@
+"""String formats, choices and types: what each field accepts and the reason it gives otherwise."""
+
+from __future__ import annotations
+
+import pytest
+
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2"
+PREFIX = "stacks/Pulumi.test.yaml: "
+
+
+def _app(**fields: object) -> dict[str, object]:
+    return {"image": IMAGE, **fields}
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["t4g.small", "m7g.2xlarge", "c6in.large", "t3.nano", "u-6tb1.112xlarge", "m7i-flex.large", "c7g.metal"],
+)
+def test_instance_types_accepted(load, value):
+    assert load("dev", app=_app(instanceType=value)).app.instance_type == value
+    assert load("dev", queue={}, workers={"instanceType": value}).workers.instance_type == value
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        ("t4g", ""),
+        ("T4g.small", ""),
+        ("t4g.huge", ""),
+        ("t4g.small ", ""),
+        ("cache.t4g.small", "; that is an ElastiCache node type"),
+    ],
+)
+def test_instance_types_refused(error, value, hint):
+    reason = f"must be an EC2 instance type family.size, like t4g.small or m7g.2xlarge (got {value!r}){hint}"
+    assert error("dev", app=_app(instanceType=value)) == f"{PREFIX}tierup:app.instanceType: {reason}"
+
+
+@pytest.mark.parametrize("value", ["cache.t4g.micro", "cache.r7g.xlarge", "cache.m6g.large"])
+def test_node_types_accepted(load, value):
+    assert load("dev", redis={"nodeType": value}).redis.node_type == value
+
+
+@pytest.mark.parametrize("value", ["t4g.small", "cache.t4g", "elasticache.t4g.small"])
+def test_node_types_refused(error, value):
+    assert error("dev", redis={"nodeType": value}) == (
+        f"{PREFIX}tierup:redis.nodeType: must be an ElastiCache node type starting with 'cache.',"
+        f" like cache.t4g.small (got {value!r})"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("10.0.0.0", "needs a prefix length /16 to /24, like 10.0.0.0/16"),
+        ("10.0.0.1/16", "has host bits set; did you mean 10.0.0.0/16? (got '10.0.0.1/16')"),
+        ("10.0.0.0/33", "must be an IPv4 network like 10.0.0.0/16 (got '10.0.0.0/33')"),
+        ("fd00::/48", "must be an IPv4 network like 10.0.0.0/16 (got 'fd00::/48')"),
+        ("vpc", "must be an IPv4 network like 10.0.0.0/16 (got 'vpc')"),
+    ],
+)
+def test_cidr_refused(error, value, reason):
+    assert error("dev", network={"cidr": value}) == f"{PREFIX}tierup:network.cidr: {reason}"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "nginx",
+        "nginx:1.27",
+        "library/nginx:1.27-alpine",
+        "ghcr.io/acme/web@sha256:" + "a" * 64,
+        "ghcr.io/acme/web:v2@sha256:" + "0" * 64,
+        "localhost:5000/web:dev",
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:1.4.2",
+        "public.ecr.aws/docker/library/redis:7",
+    ],
+)
+def test_images_accepted(load, value):
+    assert load("dev", app={"image": value}).app.image == value
+
+
+@pytest.mark.parametrize(
+    "value", ["Nginx", "nginx:", "web:tag with space", "https://ghcr.io/acme/web", "", "a//b"]
+)
+def test_images_refused(error, value):
+    assert error("dev", app={"image": value}).startswith(
+        f"{PREFIX}tierup:app.image: must be a container image like "
+    )
+
+
+def test_build_needs_a_context(load, error):
+    assert error("dev", app={"build": {}}) == f"{PREFIX}tierup:app.build.context: required"
+    assert (
+        error("dev", app={"build": {"context": ""}}) == f"{PREFIX}tierup:app.build.context: must not be empty"
+    )
+    assert error("dev", app={"build": {"context": ".", "dockerfile": ""}}) == (
+        f"{PREFIX}tierup:app.build.dockerfile: must not be empty"
+    )
+    assert load("dev", app={"build": {"context": "app"}}).app.build.dockerfile == "Dockerfile"
+
+
+@pytest.mark.parametrize(
+    ("path", "ok"), [("/", True), ("/healthz?full=1", True), ("health", False), ("/a b", False)]
+)
+def test_health_check_path(load, error, path, ok):
+    if ok:
+        assert load("dev", app=_app(healthCheckPath=path)).app.health_check_path == path
+    else:
+        assert error("dev", app=_app(healthCheckPath=path)).startswith(
+            f"{PREFIX}tierup:app.healthCheckPath: must "
+        )
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+        "arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/abc-123",
+    ],
+)
+def test_certificate_arns_accepted(load, arn):
+    region = arn.split(":")[3]
+    assert (
+        load("prod", region=region, loadBalancer={"certificateArn": arn}).load_balancer.certificate_arn == arn
+    )
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:iam::123456789012:server-certificate/web",
+        "arn:aws:acm:us-east-1:12345:certificate/abc",
+        "arn:aws:acm:us-east-1:123456789012:certificate/",
+        "certificate",
+    ],
+)
+def test_certificate_arns_refused(error, arn):
+    assert error("prod", loadBalancer={"certificateArn": arn}) == (
+        f"{PREFIX}tierup:loadBalancer.certificateArn: must be an ACM certificate ARN like"
+        f" arn:aws:acm:us-east-1:123456789012:certificate/<id> (got {arn!r})"
+    )
+
+
+@pytest.mark.parametrize(
+    "region", ["us-east-1", "eu-central-2", "ap-southeast-5", "us-gov-west-1", "il-central-1"]
+)
+def test_regions_accepted(load, region):
+    assert load("dev", region=region).region == region
+
+
+@pytest.mark.parametrize("region", ["useast1", "US-EAST-1", "us-east", ""])
+def test_regions_refused(error, region):
+    assert (
+        error("dev", region=region)
+        == f"{PREFIX}aws:region: must be an AWS region like us-east-1 (got {region!r})"
+    )
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "choices", "bad"),
+    [
+        ("network", "nat", ["per-az", "single", "instance", "none"], "multi"),
+        ("redis", "engine", ["valkey", "redis"], "memcached"),
+        (
+            "redis",
+            "maxmemoryPolicy",
+            [
+                "volatile-lru",
+                "allkeys-lru",
+                "volatile-lfu",
+                "allkeys-lfu",
+                "volatile-random",
+                "allkeys-random",
+                "volatile-ttl",
+                "noeviction",
+            ],
+            "lru",
+        ),
+    ],
+)
+def test_choices(load, error, section, key, choices, bad):
+    for choice in choices:
+        assert load("dev", **{section: {key: choice}}).model_dump(by_alias=True)[section][key] == choice
+    assert error("dev", **{section: {key: bad}}) == (
+        f"{PREFIX}tierup:{section}.{key}: must be one of {', '.join(choices)} (got {bad!r})"
+    )
+
+
+@pytest.mark.parametrize("environment", ["Prod", "production", "test"])
+def test_environment_choices(error, environment):
+    assert (
+        error(environment)
+        == f"{PREFIX}tierup:environment: must be one of dev, staging, prod (got {environment!r})"
+    )
+
+
+@pytest.mark.parametrize("version", ["6.2", "6.x", "5.0.6", "7.1"])
+def test_engine_versions_accepted(load, version):
+    assert load("dev", redis={"engine": "redis", "engineVersion": version}).redis.engine_version == version
+
+
+@pytest.mark.parametrize("version", ["latest", "8", "v8.0", "8.0.0.1"])
+def test_engine_versions_refused(error, version):
+    assert error("dev", redis={"engineVersion": version}) == (
+        f"{PREFIX}tierup:redis.engineVersion: must be a version like 8.0 or 7.1 (got {version!r})"
+    )
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "reason"),
+    [
+        ("app", "port", "http", "must be a whole number (got 'http')"),
+        ("app", "port", 80.5, "must be a whole number (got 80.5)"),
+        ("network", "flowLogs", "maybe", "must be true or false (got 'maybe')"),
+        ("alarms", "latencyP99Seconds", "fast", "must be a number (got 'fast')"),
+        ("alarms", "emails", "ops@example.com", "must be a list (got 'ops@example.com')"),
+        ("app", "env", ["A=1"], 'must be a mapping of keys to values (got ["A=1"])'),
+        ("app", "build", "Dockerfile", "must be a mapping of keys to values (got 'Dockerfile')"),
+    ],
+)
+def test_wrong_types(error, section, key, value, reason):
+    sections = {section: _app(**{key: value}) if section == "app" else {key: value}}
+    assert error("dev", **sections) == f"{PREFIX}tierup:{section}.{key}: {reason}"
+
+
+def test_lax_scalars_from_pulumi_config_set(load):
+    """``pulumi config set --path`` may store numbers and booleans as strings."""
+    settings = load("dev", app=_app(port="3000"), network={"flowLogs": "true"})
+    assert (settings.app.port, settings.network.flow_logs) == (3000, True)
+
+
+def test_command(load, error):
+    assert load("dev", queue={}, workers={"command": ["rake", "jobs:work"]}).workers.command == [
+        "rake",
+        "jobs:work",
+    ]
+    assert (
+        error("dev", queue={}, workers={"command": []})
+        == f"{PREFIX}tierup:workers.command: must not be empty"
+    )
+    assert error("dev", queue={}, workers={"command": ["a", ""]}) == (
+        f"{PREFIX}tierup:workers.command[1]: must not be empty"
+    )
+    assert error("dev", queue={}, workers={"command": ["sleep", 5]}) == (
+        f"{PREFIX}tierup:workers.command[1]: must be a string (got 5)"
+    )
+
+
+@pytest.mark.parametrize("email", ["ops@example.com", "a.b+alerts@sub.example.co.uk"])
+def test_emails_accepted(load, email):
+    assert load("dev", alarms={"emails": [email]}).alarms.emails == [email]
+
+
+@pytest.mark.parametrize("email", ["ops", "ops@example", "ops @example.com", "@example.com"])
+def test_emails_refused(error, email):
+    assert error("dev", alarms={"emails": ["ok@example.com", email]}) == (
+        f"{PREFIX}tierup:alarms.emails[1]: must be an email address (got {email!r})"
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["http://hooks.example.com/x", "https://", "hooks.example.com", "https://a b.com/"]
+)
+def test_webhooks_refused(error, url):
+    assert error("dev", alarms={"webhooks": [url]}) == (
+        f"{PREFIX}tierup:alarms.webhooks[0]: must be an https:// URL (got {url!r})"
+    )
+
+
+def test_duplicates_refused(error):
+    assert error("dev", alarms={"emails": ["a@example.com", "A@example.com"]}) == (
+        f"{PREFIX}tierup:alarms.emails[1]: is listed twice ('A@example.com')"
+    )
+    assert error("dev", alarms={"webhooks": ["https://x.io/a", "https://x.io/a"]}) == (
+        f"{PREFIX}tierup:alarms.webhooks[1]: is listed twice ('https://x.io/a')"
+    )
+
+
+# --- env: plain strings only, and never secrets ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "RAILS_ENV",
+        "_private",
+        "PORT2",
+        "DB_PASSWORD_SECRET_ARN",
+        "API_TOKEN_PARAMETER",
+        "SECRET_NAME",
+        "OAUTH_TOKEN_URL",
+        "AWS_ACCESS_KEY_ID",
+        "TOKENIZER_MODEL",
+        "SECRETARY_EMAIL",
+        "KEYCLOAK_REALM",
+    ],
+)
+def test_env_names_accepted(load, name):
+    assert load("dev", app=_app(env={name: "x"})).app.env == {name: "x"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "DB_PASSWORD",
+        "db_password",
+        "PASSWORD",
+        "SMTP_PASSWD",
+        "SECRET_KEY_BASE",
+        "DJANGO_SECRET_KEY",
+        "GITHUB_TOKEN",
+        "GITHUBTOKEN",
+        "SESSION_TOKENS",
+        "STRIPE_API_KEY",
+        "OPENAI_APIKEY",
+        "JWT_PRIVATE_KEY",
+        "AWS_SECRET_ACCESS_KEY",
+        "GOOGLE_CREDENTIALS",
+        "ENCRYPTION_KEY",
+        "SECRET_ARN_VALUE",
+    ],
+)
+def test_secret_looking_env_names_refused(error, name):
+    message = error("dev", app=_app(env={"RAILS_ENV": "production", name: "hunter2"}))
+    assert message.startswith(
+        f"{PREFIX}tierup:app.env.{name}: looks like a secret; keep it in Secrets Manager or SSM"
+    )
+    assert f"(e.g. {name.upper()}_SECRET_ARN)" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "what"),
+    [
+        ("postgres://app:hunter2@db.internal:5432/app", "a password in a URL"),
+        ("redis://:hunter2@cache.internal:6379", "a password in a URL"),
+        ("AKIAIOSFODNN7EXAMPLE", "an AWS access key"),
+        ("-----BEGIN RSA PRIVATE KEY-----\nMIIE...", "a private key"),
+    ],
+)
+def test_secret_values_refused(error, value, what):
+    assert error("dev", app=_app(env={"DATABASE_URL": value})) == (
+        f"{PREFIX}tierup:app.env.DATABASE_URL: contains {what}; keep it in Secrets Manager or SSM Parameter Store"
+        " (SecureString) and pass its ARN instead; plain config is not encrypted"
+    )
+
+
+def test_url_without_password_accepted(load):
+    assert load("dev", app=_app(env={"DATABASE_URL": "postgres://app@db.internal/app"})).app.env
+
+
+@pytest.mark.parametrize("name", ["1ST", "MY-VAR", "A B", ""])
+def test_env_names_refused(error, name):
+    assert error("dev", app=_app(env={name: "x"})) == (
+        f"{PREFIX}tierup:app.env.{name}: must be an environment variable name: letters, digits and _,"
+        " not starting with a digit"
+    )
+
+
+@pytest.mark.parametrize(("value", "shown"), [(8080, "8080"), (True, "true"), (None, "null")])
+def test_env_values_must_be_strings(error, value, shown):
+    assert error("dev", app=_app(env={"PORT": value})) == (
+        f"{PREFIX}tierup:app.env.PORT: must be a string (got {shown}); quote it in YAML"
+    )
