@@ -535,6 +535,18 @@ def _secret_version(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tupl
     }
 
 
+@_builds("aws:kms/key:Key")
+def _kms_key(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    key_id = _uuid(urn)
+    return key_id, {
+        "arn": m.arn("kms", f"key/{key_id}"),
+        "keyId": key_id,
+        "keyUsage": i.get("keyUsage", "ENCRYPT_DECRYPT"),
+        "customerMasterKeySpec": i.get("customerMasterKeySpec", "SYMMETRIC_DEFAULT"),
+        "isEnabled": i.get("isEnabled", True),
+    }
+
+
 @_builds("aws:ssm/parameter:Parameter")
 def _parameter(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     pname = i.get("name") or name
