@@ -397,6 +397,6 @@ def parameter_group_family(engine: str, version: str) -> str:
     if major not in families[engine]:
         raise ValueError(
             f"RedisCache engine_version '{version}' is not a supported {engine} version "
-            f"(majors {', '.join(sorted(families[engine]))})"
+            f"(majors {', '.join(sorted(families[engine]))}; e.g. {'8.0' if engine == 'valkey' else '7.1'})"
         )
     return families[engine][major]
