@@ -1,0 +1,322 @@
+"""AppTier: target group, route, ALB-only ingress, ELB health checks, scaling policies, transforms."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+from tierup.components.app_tier import AppTier, AppTierArgs
+from tierup.components.compute import INSTANCE_GROUP_KEYS
+from tierup.components.load_balancer import LoadBalancer, LoadBalancerArgs
+from tierup.components.network import Network, NetworkArgs
+
+from tierup.engine import wire
+from tierup.engine.evaluation import Evaluation
+from tierup.engine.runtime import evaluate_inline
+
+APP = "tierup:app_tier:AppTier"
+ASG = "aws:autoscaling/group:Group"
+LT = "aws:ec2/launchTemplate:LaunchTemplate"
+TG = "aws:lb/targetGroup:TargetGroup"
+RULE = "aws:lb/listenerRule:ListenerRule"
+POLICY = "aws:autoscaling/policy:Policy"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+ALB = "aws:lb/loadBalancer:LoadBalancer"
+
+SENTINEL = "app-s3ntinel-never-in-plain-sight"
+
+
+def evaluate(build: Callable[[Network, LoadBalancer], Any]) -> Evaluation:
+    def program() -> None:
+        network = Network("net", NetworkArgs(az_count=2))
+        build(network, LoadBalancer("lb", LoadBalancerArgs(network=network)))
+
+    return evaluate_inline(program, project="t", stack="prod", config={"aws:region": "us-east-1"})
+
+
+def refused(build: Callable[[Network, LoadBalancer], Any], match: str) -> None:
+    """The program fails with ``match``; one empty evaluation then absorbs the failed run's leftovers."""
+    with pytest.raises(ValueError, match=match):
+        evaluate(build)
+    with contextlib.suppress(Exception):
+        evaluate_inline(lambda: None)
+
+
+def of(ev: Evaluation, type_: str, tier: str = "web") -> list[Any]:
+    """Resources of ``type_`` that the tier ``tier`` owns."""
+    app = ev.one(type=APP, name=tier)
+    return [r for r in ev.children(app.urn) if r.type == type_]
+
+
+@pytest.fixture(scope="module")
+def web() -> Evaluation:
+    """A default tier with requests-per-target scaling and a secret, plus a second tier on a host."""
+
+    def build(network: Network, lb: LoadBalancer) -> None:
+        secret = aws.secretsmanager.Secret("api-key")
+        aws.secretsmanager.SecretVersion("api-key", secret_id=secret.id, secret_string=SENTINEL)
+        pulumi.export("secretArn", secret.arn)
+        app = AppTier(
+            "web",
+            AppTierArgs(
+                network=network,
+                load_balancer=lb,
+                image="public.ecr.aws/acme/shop:1.4",
+                env={"RAILS_ENV": "production"},
+                secrets={"API_KEY": secret.arn},
+                requests_per_target=300,
+            ),
+        )
+        AppTier(
+            "admin",
+            AppTierArgs(
+                network=network,
+                load_balancer=lb,
+                image="acme/admin:2",
+                port=3000,
+                health_check_path="/up",
+                instance_type="m7i.large",
+                min_size=1,
+                max_size=3,
+                desired_capacity=2,
+                cpu_target=70,
+                host_patterns=["admin.example.com"],
+                priority=10,
+                health_check_grace_period_seconds=120,
+            ),
+        )
+        pulumi.export("webAsg", app.asg.name)
+        pulumi.export("webRole", app.role.arn)
+        pulumi.export("webTargetGroup", app.target_group.arn)
+
+    return evaluate(build)
+
+
+# ---- target group and routing ----------------------------------------------------------------
+
+
+def test_target_group_checks_health_on_the_path(web: Evaluation) -> None:
+    (tg,) = of(web, TG)
+    assert (tg.inputs["port"], tg.inputs["protocol"], tg.inputs["targetType"]) == (8080, "HTTP", "instance")
+    assert tg.inputs["deregistrationDelay"] == 30
+    check = tg.inputs["healthCheck"]
+    assert check["enabled"] is True
+    assert (check["path"], check["matcher"], check["port"]) == ("/health", "200-399", "traffic-port")
+    assert tg.inputs["vpcId"] == web.one(type="aws:ec2/vpc:Vpc").id
+
+
+def test_tier_args_reach_the_target_group(web: Evaluation) -> None:
+    (tg,) = of(web, TG, "admin")
+    assert tg.inputs["port"] == 3000
+    assert tg.inputs["healthCheck"]["path"] == "/up"
+
+
+def test_routes_forward_to_the_tier(web: Evaluation) -> None:
+    rules = {r.name: r for r in web.find(type=RULE)}
+    (web_tg,), (admin_tg,) = of(web, TG), of(web, TG, "admin")
+    web_rule, admin_rule = rules["lb-web"], rules["lb-admin"]
+    assert web_rule.inputs["actions"] == [{"type": "forward", "targetGroupArn": web_tg.id}]
+    assert web_rule.inputs["conditions"] == [{"pathPattern": {"values": ["/*"]}}]
+    assert web_rule.inputs["priority"] == 100
+    assert admin_rule.inputs["conditions"] == [
+        {"hostHeader": {"values": ["admin.example.com"]}},
+        {"pathPattern": {"values": ["/*"]}},  # the documented default path
+    ]
+    assert admin_rule.inputs["priority"] == 10
+    assert admin_rule.inputs["actions"][0]["targetGroupArn"] == admin_tg.id
+
+
+def test_app_port_is_open_to_the_alb_security_group_only(web: Evaluation) -> None:
+    (app_sg,) = of(web, SG)
+    (alb_sg,) = web.find(type=SG, parent_type="tierup:load_balancer:LoadBalancer")
+    into_app = [r for r in web.find(type=INGRESS) if r.inputs["securityGroupId"] == app_sg.id]
+    assert len(into_app) == 1
+    (rule,) = into_app
+    assert rule.inputs["referencedSecurityGroupId"] == alb_sg.id
+    assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == ("tcp", 8080, 8080)
+    assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs
+    assert not app_sg.inputs.get("ingress")
+
+
+# ---- Auto Scaling group --------------------------------------------------------------------------
+
+
+def test_group_is_in_the_target_group_with_elb_health_checks(web: Evaluation) -> None:
+    (asg,), (tg,) = of(web, ASG), of(web, TG)
+    assert asg.inputs["targetGroupArns"] == [tg.id]
+    assert asg.inputs["healthCheckType"] == "ELB"
+    assert asg.inputs["healthCheckGracePeriod"] == 300
+    (admin,) = of(web, ASG, "admin")
+    assert admin.inputs["healthCheckGracePeriod"] == 120
+
+
+def test_sizes_and_desired_capacity(web: Evaluation) -> None:
+    (asg,), (admin,) = of(web, ASG), of(web, ASG, "admin")
+    assert (asg.inputs["minSize"], asg.inputs["desiredCapacity"], asg.inputs["maxSize"]) == (2, 2, 4)
+    assert (admin.inputs["minSize"], admin.inputs["desiredCapacity"], admin.inputs["maxSize"]) == (1, 2, 3)
+    assert asg.ignore_changes == admin.ignore_changes == ["desiredCapacity"]
+
+
+def test_instances_launch_after_their_route_and_ingress(web: Evaluation) -> None:
+    (asg,) = of(web, ASG)
+    rule = web.one(type=RULE, name="lb-web")
+    ingress = web.one(type=INGRESS, name="lb-web-from-alb")
+    assert rule.urn in asg.dependencies and ingress.urn in asg.dependencies
+
+
+def test_rolling_refresh_and_a_hardened_template(web: Evaluation) -> None:
+    (asg,), (lt,) = of(web, ASG), of(web, LT)
+    assert asg.inputs["instanceRefresh"]["strategy"] == "Rolling"
+    assert asg.inputs["instanceRefresh"]["preferences"]["minHealthyPercentage"] == 90
+    assert lt.inputs["metadataOptions"]["httpTokens"] == "required"
+    assert lt.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1
+    assert lt.inputs["networkInterfaces"][0]["associatePublicIpAddress"] == "false"
+    assert lt.inputs["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
+    assert lt.inputs["instanceType"] == "t4g.small"
+    (admin_lt,) = of(web, LT, "admin")
+    assert admin_lt.inputs["instanceType"] == "m7i.large"
+    assert admin_lt.inputs["imageId"] != lt.inputs["imageId"]  # x86_64 vs arm64 AMI
+
+
+# ---- scaling -------------------------------------------------------------------------------------
+
+
+def test_cpu_target_tracking(web: Evaluation) -> None:
+    (asg,) = of(web, ASG)
+    cpu = web.one(type=POLICY, name="web-cpu")
+    assert cpu.inputs["autoscalingGroupName"] == asg.id
+    assert cpu.inputs["policyType"] == "TargetTrackingScaling"
+    config = cpu.inputs["targetTrackingConfiguration"]
+    assert config["predefinedMetricSpecification"] == {"predefinedMetricType": "ASGAverageCPUUtilization"}
+    assert config["targetValue"] == 50
+    assert web.one(type=POLICY, name="admin-cpu").inputs["targetTrackingConfiguration"]["targetValue"] == 70
+
+
+def test_requests_per_target_tracking_uses_the_alb_and_target_group_suffixes(web: Evaluation) -> None:
+    alb = web.one(type=ALB)
+    (tg,) = of(web, TG)
+    config = web.one(type=POLICY, name="web-requests").inputs["targetTrackingConfiguration"]
+    spec = config["predefinedMetricSpecification"]
+    assert spec["predefinedMetricType"] == "ALBRequestCountPerTarget"
+    assert spec["resourceLabel"] == f"{alb.outputs['arnSuffix']}/{tg.outputs['arnSuffix']}"
+    assert spec["resourceLabel"].startswith("app/") and "/targetgroup/" in spec["resourceLabel"]
+    assert config["targetValue"] == 300
+
+
+def test_no_requests_policy_unless_asked(web: Evaluation) -> None:
+    assert [p.name for p in of(web, POLICY, "admin")] == ["admin-cpu"]
+    assert sorted(p.name for p in of(web, POLICY)) == ["web-cpu", "web-requests"]
+
+
+# ---- container and secrets -------------------------------------------------------------------------
+
+
+def test_user_data_has_image_env_and_secret_arn_but_no_secret(web: Evaluation) -> None:
+    (lt,) = of(web, LT)
+    script = base64.b64decode(wire.plain(lt.inputs["userData"])).decode()
+    assert "docker pull public.ecr.aws/acme/shop:1.4" in script
+    assert "-e RAILS_ENV=production" in script and "-e PORT=8080" in script
+    assert web.outputs["secretArn"] in script
+    assert SENTINEL not in script
+    for record in web.resources:
+        assert SENTINEL not in json.dumps(wire.masked(record.inputs)), record.urn
+
+
+def test_role_reads_exactly_its_secret(web: Evaluation) -> None:
+    policy = json.loads(web.one(type="aws:iam/rolePolicy:RolePolicy", name="web-secrets").inputs["policy"])
+    assert policy["Statement"][0]["Resource"] == [web.outputs["secretArn"]]
+    assert not web.find(type="aws:iam/rolePolicy:RolePolicy", name="admin-secrets")
+
+
+# ---- the component -----------------------------------------------------------------------------------
+
+
+def test_children_are_parented_and_outputs_registered(web: Evaluation) -> None:
+    app = web.one(type=APP, name="web")
+    types = {r.type for r in web.children(app.urn)}
+    assert {ASG, LT, TG, POLICY, SG, "aws:iam/role:Role", "aws:cloudwatch/logGroup:LogGroup"} <= types
+    assert app.outputs["asgName"] == web.outputs["webAsg"]
+    assert app.outputs["roleArn"] == web.outputs["webRole"]
+    assert app.outputs["targetGroupArn"] == web.outputs["webTargetGroup"]
+    assert set(app.outputs) >= {"launchTemplateId", "securityGroupId", "logGroupName"}
+
+
+def test_attributes_are_typed() -> None:
+    hints = AppTier.__annotations__
+    for attribute in (
+        "asg",
+        "launch_template",
+        "role",
+        "instance_profile",
+        "security_group",
+        "target_group",
+        "log_group",
+        "scaling_policies",
+    ):
+        assert attribute in hints
+
+
+def test_transformable_keys_cover_the_shared_block() -> None:
+    assert INSTANCE_GROUP_KEYS | {"target_group", "scaling_policy"} == AppTier.TRANSFORMABLE
+
+
+def test_transform_dict_and_callable() -> None:
+    def slow_start(args: dict[str, Any], opts: pulumi.ResourceOptions) -> dict[str, Any]:
+        return {**args, "slow_start": 60}
+
+    def build(network: Network, lb: LoadBalancer) -> None:
+        AppTier(
+            "web",
+            AppTierArgs(
+                network=network,
+                load_balancer=lb,
+                image="nginx",
+                transform={
+                    "target_group": slow_start,
+                    "auto_scaling_group": {
+                        "instance_refresh": {"preferences": {"min_healthy_percentage": 100}}
+                    },
+                    "security_group": {"tags": {"team": "shop"}},
+                },
+            ),
+        )
+
+    ev = evaluate(build)
+    assert ev.one(type=TG).inputs["slowStart"] == 60
+    preferences = ev.one(type=ASG).inputs["instanceRefresh"]["preferences"]
+    assert preferences["minHealthyPercentage"] == 100
+    assert preferences["maxHealthyPercentage"] == 190  # deep-merged, not replaced
+    assert ev.one(type=SG, name="web-sg").inputs["tags"]["team"] == "shop"
+
+
+def test_unknown_transform_key_is_an_error() -> None:
+    def build(network: Network, lb: LoadBalancer) -> None:
+        AppTier("web", AppTierArgs(network=network, load_balancer=lb, image="nginx", transform={"asg": {}}))
+
+    refused(build, r"AppTier 'web': unknown transform key\(s\) asg; valid keys: auto_scaling_group")
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"port": 0}, "port must be 1 to 65535"),
+        ({"health_check_path": "health"}, "must start with '/'"),
+        ({"cpu_target": 0}, "cpu_target"),
+        ({"requests_per_target": 0}, "requests_per_target must be > 0"),
+        ({"priority": 0}, "priority must be 1 to 50000"),
+        ({"min_size": 5, "max_size": 4}, "min_size ≤ desired_capacity ≤ max_size"),
+        ({"instance_type": "huge"}, r"family\.size"),
+    ],
+)
+def test_bad_args_are_refused(changes: dict[str, Any], message: str) -> None:
+    def build(network: Network, lb: LoadBalancer) -> None:
+        AppTier("web", AppTierArgs(network=network, load_balancer=lb, image="nginx", **changes))
+
+    refused(build, message)
