@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gc
 import json
 from collections.abc import Callable
 from typing import Any
@@ -88,6 +89,7 @@ def refused(build: Callable[[Network], Any], match: str) -> None:
         evaluate(build)
     with contextlib.suppress(Exception):
         evaluate_inline(lambda: None)
+    gc.collect()  # report the failed run's orphaned futures now, inside this test's captured output
 
 
 def user_data(ev: Evaluation, name: str | None = None) -> str:
