@@ -54,10 +54,12 @@ __all__ = [
     "RedisSettings",
     "SettingsError",
     "StackSettings",
+    "UsageSettings",
     "WorkersSettings",
     "environment_of",
     "json_schema",
     "load_settings",
+    "load_usage",
     "render_reference_markdown",
 ]
 
@@ -698,6 +700,65 @@ class AlarmsSettings(_Section):
         return _check_unique(values)
 
 
+class UsageSettings(_Section):
+    """Traffic and volumes `tierup cost` assumes; they price the usage-based lines (LCUs, NAT data, SQS, logs)."""
+
+    requests_per_second: float = _field(
+        "Average requests per second each load balancer serves over the month.",
+        default=10,
+        ge=0,
+        le=1_000_000,
+    )
+    average_response_kb: float = _field(
+        "Average KB per request, request and response together: the load balancer's processed bytes.",
+        default=50,
+        ge=0,
+        le=1_000_000,
+    )
+    requests_per_connection: float = _field(
+        "Requests each client connection carries (HTTP keep-alive): new connections per second are"
+        " requestsPerSecond divided by this.",
+        default=10,
+        ge=1,
+        le=1_000_000,
+    )
+    nat_gb_per_month: float = _field(
+        "GB the NAT gateways process per month (image pulls, API calls), shared evenly between them.",
+        default=50,
+        ge=0,
+        le=10_000_000,
+    )
+    queue_messages_per_month: int = _field(
+        "Messages sent per month to the work queues (not dead-letter queues), shared evenly between them;"
+        " each is sent, received and deleted: 3 requests.",
+        default=1_000_000,
+        ge=0,
+        le=1_000_000_000_000,
+    )
+    sns_notifications_per_month: int = _field(
+        "Notifications published per month to each SNS topic, each delivered to every subscription.",
+        default=1_000,
+        ge=0,
+        le=1_000_000_000_000,
+    )
+    log_gb_per_month: float = _field(
+        "GB of application logs ingested per month into CloudWatch Logs, shared evenly between the app"
+        " and worker log groups.",
+        default=5,
+        ge=0,
+        le=10_000_000,
+    )
+    flow_log_gb_per_month: float = _field(
+        "GB of VPC flow logs delivered per month, per flow log.", default=10, ge=0, le=10_000_000
+    )
+    access_log_gb: float = _field(
+        "GB of load balancer access logs kept in S3 (steady state under the bucket's lifecycle rule).",
+        default=5,
+        ge=0,
+        le=10_000_000,
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # The whole stack.
 
@@ -735,8 +796,11 @@ class StackSettings(_Model):
     queue: QueueSettings | None = _field(_OPTIONAL_TIER, default=None, default_text="not built")
     workers: WorkersSettings | None = _field(_OPTIONAL_TIER, default=None, default_text="not built")
     alarms: AlarmsSettings = _field("Always built.", default_text="the presets")
+    usage: UsageSettings = _field(
+        "Read only by `tierup cost`; builds nothing.", default_text="the defaults below"
+    )
 
-    ALWAYS_BUILT: ClassVar[tuple[str, ...]] = ("network", "load_balancer", "alarms")
+    ALWAYS_BUILT: ClassVar[tuple[str, ...]] = ("network", "load_balancer", "alarms", "usage")
 
     @model_validator(mode="before")
     @classmethod
@@ -932,6 +996,24 @@ def load_settings(config: Mapping[str, Any], *, file: str, stack: str | None = N
         raise SettingsError(reason, file=file, key=key) from None
 
 
+def load_usage(config: Mapping[str, Any], *, file: str) -> UsageSettings:
+    """The ``tierup:usage`` block of a flat Pulumi config alone (defaults when absent), for ``tierup cost``.
+
+    Raises ``SettingsError`` naming the first problem, as :func:`load_settings` does.
+    """
+    config = {_normalize_key(key): value for key, value in config.items()}
+    if "tierup:usage" not in config:
+        return UsageSettings()
+    value = _decode("tierup:usage", config["tierup:usage"], file)
+    try:
+        return UsageSettings.model_validate(value, by_alias=True, by_name=False)
+    except ValidationError as exc:
+        errors = [{**error, "loc": ("usage", *error["loc"])} for error in exc.errors()]
+        unknown = [error for error in errors if error["type"] == "extra_forbidden"]
+        loc, reason = _reason((unknown or errors)[0])
+        raise SettingsError(reason, file=file, key=_key_path(loc)) from None
+
+
 def _unknown_key_reason(key: str, known: list[str], prefix: str = "") -> str:
     """``unknown key; did you mean 'minSize'?`` (or the keys there are, when none is close)."""
     close = [k for k in known if k == to_camel(key)] or difflib.get_close_matches(key, known, n=1, cutoff=0.6)
@@ -1058,6 +1140,7 @@ _SECTION_MODELS: tuple[type[_Model], ...] = (
     QueueSettings,
     WorkersSettings,
     AlarmsSettings,
+    UsageSettings,
 )
 
 

@@ -106,7 +106,8 @@ def test_legacy_config_key_spelling():
         (
             "tierup:database",
             "tierup:database: unknown key; expected one of tierup:environment, tierup:network,"
-            " tierup:loadBalancer, tierup:app, tierup:redis, tierup:queue, tierup:workers, tierup:alarms",
+            " tierup:loadBalancer, tierup:app, tierup:redis, tierup:queue, tierup:workers, tierup:alarms,"
+            " tierup:usage",
         ),
     ],
 )

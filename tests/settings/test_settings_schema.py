@@ -42,6 +42,7 @@ def test_required_and_tierup_keys():
         "tierup:queue",
         "tierup:workers",
         "tierup:alarms",
+        "tierup:usage",
     }
     for name, definition in SCHEMA["$defs"].items():
         assert definition["additionalProperties"] is False, name
