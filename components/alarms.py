@@ -1,0 +1,544 @@
+"""Alarms: one encrypted SNS topic, the alarms every tier needs, and one dashboard."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+import pulumi
+import pulumi_aws as aws
+
+from ._base import TierComponent, Transforms, tags
+from .app_tier import AppTier
+from .load_balancer import LoadBalancer
+from .queue import Queue
+from .redis_cache import RedisCache
+from .worker_pool import WorkerPool
+
+T = TypeVar("T")
+MissingData = Literal["breaching", "notBreaching", "ignore", "missing"]
+
+#: Fixed thresholds (the ones a team rarely tunes); adjust any alarm with ``transform={"alarm": fn}``.
+REDIS_CPU_PERCENT = 90.0
+REDIS_MEMORY_PERCENT = 80.0
+REDIS_REPLICATION_LAG_SECONDS = 10.0
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class AlarmsArgs:
+    """Arguments of :class:`Alarms`: whom to notify, thresholds, and the tiers to watch (the objects)."""
+
+    emails: Sequence[str] = field(default_factory=list)
+    """Addresses subscribed to the topic; each must confirm the subscription email (default none)."""
+
+    webhooks: Sequence[str] = field(default_factory=list)
+    """HTTPS endpoints subscribed to the topic (default none); they must confirm the subscription."""
+
+    latency_p99_seconds: float = 1.0
+    """Alarm when a tier's p99 target response time stays above this (default 1.0 s)."""
+
+    error_rate_percent: float = 5.0
+    """Alarm when 5xx responses (ALB + targets) exceed this % of requests (default 5)."""
+
+    queue_age_seconds: int = 300
+    """Alarm when a queue's oldest message is older than this (default 300 s)."""
+
+    cpu_high_percent: float = 85.0
+    """Alarm when an Auto Scaling group's average CPU stays above this (default 85: scaling is maxed
+    out or not keeping up)."""
+
+    load_balancers: Sequence[LoadBalancer] = field(default_factory=list)
+    """Load balancers to watch (default none; the app tiers' load balancers are added anyway)."""
+
+    app_tiers: Sequence[AppTier] = field(default_factory=list)
+    """App tiers to watch: latency, unhealthy hosts, CPU, capacity (default none)."""
+
+    worker_pools: Sequence[WorkerPool] = field(default_factory=list)
+    """Worker pools to watch: CPU, capacity; their queues are added to ``queues`` (default none)."""
+
+    caches: Sequence[RedisCache] = field(default_factory=list)
+    """Redis caches to watch, every node (default none)."""
+
+    queues: Sequence[Queue] = field(default_factory=list)
+    """Queues to watch: oldest-message age, and messages in the dead-letter queue (default none)."""
+
+    dashboard: bool = True
+    """Create one CloudWatch dashboard of the watched tiers (default on)."""
+
+    kms_key_id: pulumi.Input[str] | None = None
+    """KMS key encrypting the topic (default: a key created here whose policy lets CloudWatch publish;
+    AWS's managed ``alias/aws/sns`` key cannot be used by CloudWatch alarms)."""
+
+    transform: Transforms | None = None
+    """Adjust any child's args, keyed by the names in :attr:`Alarms.TRANSFORMABLE` (default none)."""
+
+
+class Alarms(TierComponent):
+    """Notifications for every tier it is given, through one encrypted SNS topic, plus a dashboard.
+
+    Every alarm notifies the topic when it fires **and** when it recovers. Pass the tier objects, not
+    their ARNs; the alarms read the dimensions they need from them::
+
+        alarms = Alarms("ops", AlarmsArgs(
+            emails=["oncall@example.com"],
+            app_tiers=[app], worker_pools=[workers], caches=[cache], queues=[queue],
+            latency_p99_seconds=0.8,
+        ))
+        pulumi.export("alarmTopicArn", alarms.topic.arn)
+
+    What is watched: per load balancer the 5xx rate; per app tier p99 latency and unhealthy hosts;
+    per Auto Scaling group CPU and in-service instances below the minimum (when the minimum is above
+    zero); per Redis node engine CPU, memory, evictions and, with replicas, replication lag; per queue
+    the oldest message's age and any message in its dead-letter queue.
+
+    **Cost**: $0.10 per standard alarm per month, $0.30 for a metric-math alarm (the 5xx rate) and
+    for the p99 alarm; about $5/month for a typical stack. The dashboard is $3/month (the first three
+    are free), the KMS key $1/month; SNS email deliveries are free for the first 1,000.
+    """
+
+    TRANSFORMABLE = frozenset({"kms_key", "topic", "subscription", "alarm", "dashboard"})
+
+    topic: aws.sns.Topic
+    kms_key: aws.kms.Key | None
+    subscriptions: list[aws.sns.TopicSubscription]
+    alarms: list[aws.cloudwatch.MetricAlarm]
+    dashboard: aws.cloudwatch.Dashboard | None
+
+    def __init__(self, name: str, args: AlarmsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        _validate(name, args)
+        super().__init__("tierup:alarms:Alarms", name, args.transform, opts)
+        self._args = args
+        self.alarms = []
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        self._region = aws.get_region_output(opts=invoke).region
+        self._account = aws.get_caller_identity_output(opts=invoke).account_id
+        self._partition = aws.get_partition_output(opts=invoke).partition
+        self.load_balancers = _unique([*args.load_balancers, *(app.load_balancer for app in args.app_tiers)])
+        self.queues = _unique([*args.queues, *(pool.queue for pool in args.worker_pools)])
+        self.kms_key = self._create_key() if args.kms_key_id is None else None
+        self.topic = self._create_topic()
+        self.subscriptions = self._subscribe()
+        for lb in self.load_balancers:
+            self._watch_load_balancer(lb)
+        for app in args.app_tiers:
+            self._watch_app_tier(app)
+        for tier in [*args.app_tiers, *args.worker_pools]:
+            self._watch_group(_name_of(tier), tier.asg, tier.min_size)
+        for cache in args.caches:
+            self._watch_cache(cache)
+        for queue in self.queues:
+            self._watch_queue(queue)
+        self.dashboard = self._create_dashboard() if args.dashboard else None
+        self.register_outputs(
+            {
+                "topicArn": self.topic.arn,
+                "alarmArns": [a.arn for a in self.alarms],
+                "dashboardName": self.dashboard.dashboard_name if self.dashboard else None,
+            }
+        )
+
+    # ---- topic -----------------------------------------------------------------------------
+
+    def _create_key(self) -> aws.kms.Key:
+        """A customer managed key CloudWatch may use: publishing to an encrypted topic needs it."""
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountAdministers",
+                    "Effect": "Allow",
+                    "Principal": {
+                        "AWS": pulumi.Output.concat("arn:", self._partition, ":iam::", self._account, ":root")
+                    },
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "CloudWatchAlarmsPublish",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": self._account}},
+                },
+            ],
+        }
+        return self.child(
+            "kms_key",
+            aws.kms.Key,
+            f"{self._name}-topic-key",
+            {
+                "description": f"tierup {self._name}: encrypts the alarm topic; CloudWatch may publish",
+                "enable_key_rotation": True,
+                "deletion_window_in_days": 30,
+                "policy": pulumi.Output.json_dumps(policy),
+                "tags": tags(f"{self._name}-topic-key"),
+            },
+        )
+
+    def _create_topic(self) -> aws.sns.Topic:
+        key = self.kms_key.arn if self.kms_key is not None else self._args.kms_key_id
+        return self.child(
+            "topic",
+            aws.sns.Topic,
+            self._name,
+            {
+                "display_name": f"tierup alarms ({self._name})",
+                "kms_master_key_id": key,
+                "tags": tags(self._name),
+            },
+        )
+
+    def _subscribe(self) -> list[aws.sns.TopicSubscription]:
+        endpoints = [("email", e) for e in self._args.emails] + [("https", w) for w in self._args.webhooks]
+        return [
+            self.child(
+                "subscription",
+                aws.sns.TopicSubscription,
+                f"{self._name}-{protocol}-{index}",
+                {"topic": self.topic.arn, "protocol": protocol, "endpoint": endpoint},
+            )
+            for index, (protocol, endpoint) in enumerate(endpoints)
+        ]
+
+    # ---- alarm helpers ---------------------------------------------------------------------
+
+    def _alarm(
+        self,
+        logical: str,
+        description: pulumi.Input[str],
+        *,
+        threshold: float,
+        comparison: str = "GreaterThanThreshold",
+        missing: MissingData,
+        evaluation_periods: int,
+        datapoints: int | None = None,
+        period: int = 60,
+        namespace: str | None = None,
+        metric: str | None = None,
+        dimensions: dict[str, pulumi.Input[str]] | None = None,
+        statistic: str | None = None,
+        extended_statistic: str | None = None,
+        queries: list[dict[str, Any]] | None = None,
+    ) -> aws.cloudwatch.MetricAlarm:
+        """One alarm that notifies the topic on ALARM and on OK (key ``alarm``)."""
+        args: dict[str, Any] = {
+            "alarm_description": description,
+            "comparison_operator": comparison,
+            "threshold": threshold,
+            "evaluation_periods": evaluation_periods,
+            "datapoints_to_alarm": datapoints or evaluation_periods,
+            "treat_missing_data": missing,
+            "alarm_actions": [self.topic.arn],
+            "ok_actions": [self.topic.arn],
+            "tags": tags(logical),
+        }
+        if queries is not None:
+            args["metric_queries"] = queries
+        else:
+            args.update(
+                {"namespace": namespace, "metric_name": metric, "dimensions": dimensions, "period": period}
+            )
+            if extended_statistic:
+                args["extended_statistic"] = extended_statistic
+            else:
+                args["statistic"] = statistic
+        alarm = self.child("alarm", aws.cloudwatch.MetricAlarm, logical, args)
+        self.alarms.append(alarm)
+        return alarm
+
+    # ---- per tier ----------------------------------------------------------------------------
+
+    def _watch_load_balancer(self, lb: LoadBalancer) -> None:
+        """5xx responses (from the ALB itself and from targets) as a % of requests."""
+
+        def count(id_: str, metric: str) -> dict[str, Any]:
+            return {
+                "id": id_,
+                "metric": {
+                    "namespace": "AWS/ApplicationELB",
+                    "metric_name": metric,
+                    "dimensions": {"LoadBalancer": lb.arn_suffix},
+                    "stat": "Sum",
+                    "period": 60,
+                },
+            }
+
+        percent = self._args.error_rate_percent
+        self._alarm(
+            f"{self._name}-{_name_of(lb)}-5xx-rate",
+            f"More than {percent:g}% of requests to load balancer {_name_of(lb)} end in a 5xx",
+            threshold=percent,
+            missing="notBreaching",  # no requests, no errors
+            evaluation_periods=5,
+            datapoints=3,
+            queries=[
+                count("elb5xx", "HTTPCode_ELB_5XX_Count"),
+                count("target5xx", "HTTPCode_Target_5XX_Count"),
+                count("requests", "RequestCount"),
+                {
+                    "id": "rate",
+                    "expression": "IF(requests > 0, 100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests, 0)",
+                    "label": "5xx % of requests",
+                    "return_data": True,
+                },
+            ],
+        )
+
+    def _watch_app_tier(self, app: AppTier) -> None:
+        name = _name_of(app)
+        dims = {"LoadBalancer": app.load_balancer.arn_suffix, "TargetGroup": app.target_group.arn_suffix}
+        seconds = self._args.latency_p99_seconds
+        self._alarm(
+            f"{self._name}-{name}-p99-latency",
+            f"p99 response time of {name} above {seconds:g} s",
+            threshold=seconds,
+            missing="notBreaching",  # no requests
+            evaluation_periods=5,
+            datapoints=3,
+            namespace="AWS/ApplicationELB",
+            metric="TargetResponseTime",
+            dimensions=dims,
+            extended_statistic="p99",
+        )
+        self._alarm(
+            f"{self._name}-{name}-unhealthy-hosts",
+            f"{name} has instances failing the load balancer's health check",
+            threshold=0,
+            missing="notBreaching",  # no registered targets report nothing
+            evaluation_periods=3,
+            namespace="AWS/ApplicationELB",
+            metric="UnHealthyHostCount",
+            dimensions=dims,
+            statistic="Maximum",
+        )
+
+    def _watch_group(self, name: str, asg: aws.autoscaling.Group, min_size: int) -> None:
+        cpu = self._args.cpu_high_percent
+        dims = {"AutoScalingGroupName": asg.name}
+        self._alarm(
+            f"{self._name}-{name}-cpu-high",
+            f"{name} CPU above {cpu:g}% for 15 minutes: at max size or scaling is not keeping up",
+            threshold=cpu,
+            missing="notBreaching",  # a worker pool at zero instances
+            evaluation_periods=3,
+            period=300,
+            namespace="AWS/EC2",
+            metric="CPUUtilization",
+            dimensions=dims,
+            statistic="Average",
+        )
+        if min_size > 0:
+            self._alarm(
+                f"{self._name}-{name}-below-min",
+                f"{name} has fewer than {min_size} instances in service",
+                threshold=min_size,
+                comparison="LessThanThreshold",
+                missing="breaching",  # group metrics stopped: nobody reports capacity
+                evaluation_periods=5,
+                namespace="AWS/AutoScaling",
+                metric="GroupInServiceInstances",
+                dimensions=dims,
+                statistic="Minimum",
+            )
+
+    def _watch_cache(self, cache: RedisCache) -> None:
+        """Every node: the node count is known (replicas + 1); each node's id comes from the group."""
+        name = _name_of(cache)
+        nodes = _node_count(cache)
+        # (suffix, metric, statistic, threshold, missing data, description)
+        checks: list[tuple[str, str, str, float, MissingData, str]] = [
+            # a node that stops reporting engine CPU is down: missing data breaches
+            ("cpu", "EngineCPUUtilization", "Average", REDIS_CPU_PERCENT, "breaching",
+             f"Engine CPU above {REDIS_CPU_PERCENT:g}% (or the node stopped reporting)"),
+            ("memory", "DatabaseMemoryUsagePercentage", "Average", REDIS_MEMORY_PERCENT, "missing",
+             f"Memory above {REDIS_MEMORY_PERCENT:g}% of maxmemory"),
+            ("evictions", "Evictions", "Sum", 0, "notBreaching", "Keys evicted for lack of memory"),
+        ]  # fmt: skip
+        if nodes > 1:
+            # on every node: after a failover the former primary is the replica that may lag
+            checks.append(
+                ("replication-lag", "ReplicationLag", "Maximum", REDIS_REPLICATION_LAG_SECONDS, "notBreaching",
+                 f"Replica more than {REDIS_REPLICATION_LAG_SECONDS:g} s behind the primary")
+            )  # fmt: skip
+        for index in range(nodes):
+            node_id = cache.member_cluster_ids.apply(lambda ids, i=index: ids[i])
+            for suffix, metric, statistic, threshold, missing, text in checks:
+                self._alarm(
+                    f"{self._name}-{name}-node{index + 1}-{suffix}",
+                    pulumi.Output.concat(text, " on ", node_id),
+                    threshold=threshold,
+                    missing=missing,
+                    evaluation_periods=3,
+                    period=300,
+                    namespace="AWS/ElastiCache",
+                    metric=metric,
+                    dimensions={"CacheClusterId": node_id},
+                    statistic=statistic,
+                )
+
+    def _watch_queue(self, queue: Queue) -> None:
+        name = _name_of(queue)
+        age = self._args.queue_age_seconds
+        self._alarm(
+            f"{self._name}-{name}-oldest-message",
+            pulumi.Output.concat(
+                "Oldest message in ", queue.name, f" waits more than {age} s: workers are behind"
+            ),
+            threshold=age,
+            missing="notBreaching",  # SQS stops reporting an idle queue
+            evaluation_periods=3,
+            namespace="AWS/SQS",
+            metric="ApproximateAgeOfOldestMessage",
+            dimensions={"QueueName": queue.name},
+            statistic="Maximum",
+        )
+        self._alarm(
+            f"{self._name}-{name}-dlq-not-empty",
+            pulumi.Output.concat(
+                "Messages in the dead-letter queue ", queue.dlq_name, ": jobs failed for good"
+            ),
+            threshold=0,
+            missing="notBreaching",  # an empty, idle DLQ reports nothing
+            evaluation_periods=1,
+            namespace="AWS/SQS",
+            metric="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": queue.dlq_name},
+            statistic="Maximum",
+        )
+
+    # ---- dashboard -----------------------------------------------------------------------
+
+    def _create_dashboard(self) -> aws.cloudwatch.Dashboard:
+        args = self._args
+        widgets: list[pulumi.Output[dict[str, Any]]] = []
+
+        def graph(title: str, metrics: list[list[Any]], stat: str = "Sum", period: int = 60) -> None:
+            properties = {
+                "title": title,
+                "view": "timeSeries",
+                "stat": stat,
+                "period": period,
+                "metrics": metrics,
+            }
+            widgets.append(
+                pulumi.Output.all(self._region, properties).apply(
+                    lambda v: {
+                        "type": "metric",
+                        "width": 12,
+                        "height": 6,
+                        "properties": {**v[1], "region": v[0]},
+                    }
+                )
+            )
+
+        for lb in self.load_balancers:
+            dim = ["LoadBalancer", lb.arn_suffix]
+            graph(
+                f"{_name_of(lb)}: requests and 5xx",
+                [
+                    ["AWS/ApplicationELB", "RequestCount", *dim],
+                    ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", *dim],
+                    ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", *dim],
+                ],
+            )
+        for app in args.app_tiers:
+            dims = ["LoadBalancer", app.load_balancer.arn_suffix, "TargetGroup", app.target_group.arn_suffix]
+            graph(
+                f"{_name_of(app)}: p99 latency", [["AWS/ApplicationELB", "TargetResponseTime", *dims]], "p99"
+            )
+        for tier in [*args.app_tiers, *args.worker_pools]:
+            dim = ["AutoScalingGroupName", tier.asg.name]
+            graph(f"{_name_of(tier)}: CPU", [["AWS/EC2", "CPUUtilization", *dim]], "Average")
+            graph(
+                f"{_name_of(tier)}: instances",
+                [["AWS/AutoScaling", "GroupInServiceInstances", *dim]],
+                "Average",
+            )
+        for cache in args.caches:
+            ids = [cache.member_cluster_ids.apply(lambda v, i=i: v[i]) for i in range(_node_count(cache))]
+            graph(
+                f"{_name_of(cache)}: engine CPU and memory",
+                [
+                    ["AWS/ElastiCache", m, "CacheClusterId", i]
+                    for i in ids
+                    for m in ("EngineCPUUtilization", "DatabaseMemoryUsagePercentage")
+                ],
+                "Average",
+                300,
+            )
+        for queue in self.queues:
+            graph(
+                f"{_name_of(queue)}: backlog",
+                [
+                    ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue.name],
+                    ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", queue.name],
+                    ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue.dlq_name],
+                ],
+                "Maximum",
+            )
+        body = pulumi.Output.all(*widgets).apply(lambda ws: json.dumps({"widgets": _layout(list(ws))}))
+        return self.child(
+            "dashboard",
+            aws.cloudwatch.Dashboard,
+            f"{self._name}-dashboard",
+            {
+                "dashboard_name": f"tierup-{pulumi.get_project()}-{pulumi.get_stack()}-{self._name}"[:255],
+                "dashboard_body": body,
+            },
+        )
+
+
+# ---- helpers ---------------------------------------------------------------------------------------
+
+
+def _layout(widgets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Two widgets per row, in order."""
+    return [{**w, "x": 12 * (n % 2), "y": 6 * (n // 2)} for n, w in enumerate(widgets)]
+
+
+def _name_of(component: Any) -> str:
+    """A component's logical name (what it was created as), for alarm names and titles."""
+    return str(getattr(component, "_name", None) or type(component).__name__.lower())
+
+
+def _node_count(cache: RedisCache) -> int:
+    """Nodes in the replication group: the primary plus its replicas (known before deployment)."""
+    replicas = getattr(cache, "replicas", None)
+    if replicas is None:
+        replicas = cache._args.replicas
+    return int(replicas) + 1
+
+
+def _unique(items: Sequence[T]) -> list[T]:
+    """``items`` without repeats of the same object, in order."""
+    seen: set[int] = set()
+    out: list[T] = []
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            out.append(item)
+    return out
+
+
+def _validate(name: str, args: AlarmsArgs) -> None:
+    label = f"Alarms '{name}'"
+    for email in args.emails:
+        if not _EMAIL.match(email):
+            raise ValueError(f"{label}: '{email}' is not an email address")
+    for url in args.webhooks:
+        if not url.startswith("https://"):
+            raise ValueError(f"{label}: webhook '{url}' must be an https:// URL")
+    if args.latency_p99_seconds <= 0:
+        raise ValueError(f"{label}: latency_p99_seconds must be > 0 (got {args.latency_p99_seconds})")
+    if not 0 < args.error_rate_percent <= 100:
+        raise ValueError(f"{label}: error_rate_percent must be in (0, 100] (got {args.error_rate_percent})")
+    if args.queue_age_seconds <= 0:
+        raise ValueError(f"{label}: queue_age_seconds must be > 0 (got {args.queue_age_seconds})")
+    if not 0 < args.cpu_high_percent <= 100:
+        raise ValueError(f"{label}: cpu_high_percent must be in (0, 100] (got {args.cpu_high_percent})")
