@@ -50,7 +50,10 @@ def main(request_path: str, result_path: str) -> int:
     )
     result: dict[str, Any]
     try:
+        from tierup.engine import lazy_providers
         from tierup.engine.runtime import evaluate_inline
+
+        lazy_providers.install()
 
         evaluation = evaluate_inline(
             lambda: runpy.run_path(str(program), run_name="__main__"),

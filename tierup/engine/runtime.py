@@ -21,6 +21,7 @@ import contextlib
 import itertools
 import json
 import logging
+import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,7 @@ def evaluate_inline(
             dry_run=False,
             organization="organization",
             callbacks=None,
+            root_directory=str(source_root) if source_root else os.getcwd(),
         )
     )
     pulumi_settings.ROOT.set(None)  # a fresh stack for every evaluation
