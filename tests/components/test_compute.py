@@ -361,7 +361,7 @@ def test_user_data_carries_env_values_quoted_and_secret_arns(arm: Evaluation) ->
     assert "-e PORT=8080" in script and "-e AWS_REGION=us-east-1" in script
     arn = arm.outputs["secretArn"]
     assert f"aws secretsmanager get-secret-value --region us-east-1 --secret-id {arn}" in script
-    assert "DATABASE_PASSWORD=$(aws secretsmanager" in script
+    assert "\nDATABASE_PASSWORD=$(aws secretsmanager" in script  # not `export X=$(...)`: that hides a failure
     assert "-e DATABASE_PASSWORD \\" in script  # passed by name: the value is in no argv and no file
 
 
