@@ -135,6 +135,31 @@ def check(
 
 
 @app.command()
+def new(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the project in (made if missing).")],
+    name: Annotated[
+        str | None, typer.Option("--name", help="Pulumi project name (default: the folder's name).")
+    ] = None,
+    region: Annotated[str, typer.Option("--region", help="AWS region of the stacks.")] = "us-east-1",
+    no_workers: Annotated[bool, typer.Option("--no-workers", help="No queue and no worker pool.")] = False,
+    no_redis: Annotated[bool, typer.Option("--no-redis", help="No Redis cache.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Write into a non-empty folder (files with the same names are replaced)."
+        ),
+    ] = False,
+) -> None:
+    """Scaffold a project: program, dev/staging/prod stacks, sample app, tests and CI workflow."""
+    from tierup.scaffold import create_project, next_steps
+
+    created = create_project(
+        directory, name=name, region=region, workers=not no_workers, redis=not no_redis, force=force
+    )
+    typer.echo(next_steps(created))
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the stack config file (for editors)."""
     from tierup.settings import json_schema

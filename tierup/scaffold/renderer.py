@@ -1,0 +1,471 @@
+"""``tierup new``: render a ready project in memory, check it, then write it in one move.
+
+What a project is made of lives in ``template/`` (files ending in ``.tmpl``, rendered by
+:func:`render_template`); the stack files ``stacks/Pulumi.<env>.yaml`` are generated from the settings
+models instead, every setting at its environment's preset, so they never drift from ``tierup.settings``.
+
+Nothing is half-written: every file is rendered and every stack file validated before anything
+touches the disk; the files go to a temporary folder first and are moved into place at the end (a
+new folder is renamed into place in one step).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+import textwrap
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import PydanticUndefined
+
+from tierup import __version__
+from tierup.errors import TierupError
+from tierup.settings import (
+    DEFAULT_REGION,
+    ENVIRONMENTS,
+    Region,
+    StackSettings,
+    load_settings,
+)
+
+TEMPLATE_DIR = Path(__file__).parent / "template"
+TEMPLATE_SUFFIX = ".tmpl"
+
+#: Pulumi's rule for project names: letters, digits, ``-``, ``_`` and ``.``, at most 100, no leading dot.
+PROJECT_NAME_RE = re.compile(r"^(?!\.)[A-Za-z0-9_.-]{1,100}$")
+PROJECT_NAME_RULE = "letters, digits, '-', '_' and '.', at most 100 characters, not starting with '.'"
+
+#: Entries a folder may hold and still count as empty: a fresh ``git init`` or clone.
+IGNORED_ENTRIES = frozenset({".git"})
+
+#: The sample app's settings, written into every stack file (the rest are the presets).
+APP_PORT = 8080
+APP_CONTEXT = "app"
+WORKER_COMMAND = ["python", "worker.py"]
+
+_ENV_SUMMARY = {
+    "dev": "the cheap shape for development; the resilience policies only advise here",
+    "staging": "production's shape at a smaller size; the resilience policies are mandatory",
+    "prod": "production; the resilience policies are mandatory",
+}
+
+
+@dataclass(frozen=True)
+class ScaffoldOptions:
+    """What ``tierup new`` builds: the project name, its region and the optional tiers."""
+
+    name: str
+    region: str = DEFAULT_REGION
+    workers: bool = True
+    redis: bool = True
+
+    def context(self) -> dict[str, Any]:
+        """The values and flags the templates see."""
+        tiers = ["network", "load balancer", "app"]
+        if self.redis:
+            tiers.append("Redis")
+        if self.workers:
+            tiers += ["queue", "workers"]
+        tiers.append("alarms")
+        return {
+            "project": self.name,
+            "region": self.region,
+            "tierup_version": __version__,
+            "tierup_requirement": f"tierup~={__version__}",
+            "tiers": ", ".join(tiers[:-1]) + " and " + tiers[-1],
+            "app_port": str(APP_PORT),
+            "redis": self.redis,
+            "workers": self.workers,
+        }
+
+
+@dataclass
+class Created:
+    """The result of :func:`create_project`: where, with which options, and the files (relative paths)."""
+
+    directory: Path
+    options: ScaffoldOptions
+    files: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation of the options (each error is one line naming the flag).
+
+
+def validate_name(name: str, *, from_folder: bool = False) -> str:
+    if PROJECT_NAME_RE.fullmatch(name):
+        return name
+    if from_folder:
+        raise TierupError(
+            f"the folder name {name!r} is not a valid Pulumi project name ({PROJECT_NAME_RULE}); pass --name",
+            key="--name",
+        )
+    raise TierupError(f"{name!r} is not a valid Pulumi project name: {PROJECT_NAME_RULE}", key="--name")
+
+
+def validate_region(region: str) -> str:
+    try:
+        return TypeAdapter(Region).validate_python(region)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        reason = error.get("ctx", {}).get("error", error["msg"])
+        raise TierupError(str(reason), key="--region") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# The template language: ``{{name}}`` placeholders, and ``{% if flag %}`` / ``{% else %}`` /
+# ``{% endif %}`` lines (``not``, ``and``, ``or`` allowed). ``${{ ... }}`` (GitHub Actions) is left alone.
+
+_PLACEHOLDER = re.compile(r"(?<!\$)\{\{ ?([a-z_]+) ?\}\}")
+_DIRECTIVE = re.compile(r"^\s*\{%\s*(if|else|endif)\b\s*(.*?)\s*%\}\s*$")
+
+
+def _condition(expression: str, context: Mapping[str, Any]) -> bool:
+    def term(text: str) -> bool:
+        words = text.split()
+        negate = False
+        while words and words[0] == "not":
+            negate, words = not negate, words[1:]
+        if len(words) != 1 or not isinstance(context.get(words[0]), bool):
+            raise ValueError(f"bad template condition {expression!r}")
+        return context[words[0]] != negate
+
+    return any(all(term(part) for part in alt.split(" and ")) for alt in expression.split(" or "))
+
+
+def render_template(text: str, context: Mapping[str, Any]) -> str:
+    """Render one template: drop the lines of false branches and the directive lines, fill placeholders."""
+    out: list[str] = []
+    stack: list[tuple[bool, bool]] = []  # (this branch is shown, the enclosing block is shown)
+    for line in text.splitlines(keepends=True):
+        match = _DIRECTIVE.match(line)
+        if match is None:
+            if all(shown for shown, _ in stack):
+                out.append(_PLACEHOLDER.sub(lambda m: str(context[m.group(1)]), line))
+            continue
+        kind, expression = match.groups()
+        if kind == "if":
+            outer = all(shown for shown, _ in stack)
+            stack.append((_condition(expression, context), outer))
+        elif not stack:
+            raise ValueError(f"{{% {kind} %}} without {{% if %}}")
+        elif kind == "else":
+            shown, outer = stack.pop()
+            stack.append((not shown, outer))
+        else:
+            stack.pop()
+    if stack:
+        raise ValueError("{% if %} without {% endif %}")
+    return "".join(out)
+
+
+def _template_files(options: ScaffoldOptions) -> dict[str, str]:
+    """Every file of ``template/``, rendered; a file that renders empty is left out."""
+    context = options.context()
+    files: dict[str, str] = {}
+    for path in sorted(TEMPLATE_DIR.rglob("*")):
+        if not path.is_file() or not path.name.endswith(TEMPLATE_SUFFIX):
+            continue
+        relative = path.relative_to(TEMPLATE_DIR).as_posix().removesuffix(TEMPLATE_SUFFIX)
+        text = render_template(path.read_text(encoding="utf-8"), context)
+        if text.strip():
+            files[relative] = text
+    return files
+
+
+# ---------------------------------------------------------------------------------------------
+# Stack files, from the settings models.
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        if (model := _model_in(arg)) is not None:
+            return model
+    return None
+
+
+def _optional(annotation: Any) -> bool:
+    return type(None) in typing.get_args(annotation)
+
+
+def _scalar(value: Any) -> str:
+    """One value in YAML flow style, quoted only where YAML needs it (``'8.0'``, ``'on'``)."""
+    text = yaml.safe_dump(value, default_flow_style=True, width=10_000, allow_unicode=True).strip()
+    return text.removesuffix("\n...").removesuffix("...").strip()
+
+
+def _comment(text: str, indent: str) -> list[str]:
+    return [f"{indent}# {line}" for line in textwrap.wrap(text, width=100 - len(indent) - 2)]
+
+
+def _examples(options: ScaffoldOptions) -> dict[tuple[str, str], Any]:
+    """Values shown (commented out) for settings that are off by default."""
+    image = f"123456789012.dkr.ecr.{options.region}.amazonaws.com/{options.name.lower()}:1.0.0"
+    return {
+        ("LoadBalancerSettings", "certificateArn"): (
+            f"arn:aws:acm:{options.region}:123456789012:certificate/<certificate-id>"
+        ),
+        ("AppSettings", "image"): image,
+        ("AppSettings", "requestsPerTarget"): 1000,
+        ("WorkersSettings", "image"): image,
+        ("WorkersSettings", "build"): {"context": APP_CONTEXT},
+    }
+
+
+def _chosen(environment: str, options: ScaffoldOptions) -> dict[str, dict[str, Any]]:
+    """The values tierup new sets beyond the presets (the sample app's), by section alias."""
+    chosen: dict[str, dict[str, Any]] = {
+        "app": {"build": {"context": APP_CONTEXT}, "port": APP_PORT, "env": {"APP_ENV": environment}}
+    }
+    if options.workers:
+        chosen["workers"] = {"command": list(WORKER_COMMAND)}
+    return chosen
+
+
+def _sections(options: ScaffoldOptions) -> list[tuple[str, str, type[BaseModel], bool]]:
+    """(field name, alias, model, included) of every ``tierup:<section>`` of the stack settings."""
+    wanted = {"redis": options.redis, "queue": options.workers, "workers": options.workers}
+    out = []
+    for name, info in StackSettings.model_fields.items():
+        model = _model_in(info.annotation)
+        if model is None:
+            continue
+        included = wanted.get(name, not _optional(info.annotation))
+        out.append((name, info.alias or name, model, included))
+    return out
+
+
+def _render_fields(
+    model: type[BaseModel],
+    values: Mapping[str, Any],
+    resolved: Any,
+    indent: str,
+    examples: Mapping[tuple[str, str], Any],
+) -> list[str]:
+    """Every field of ``model``: its description as a comment, then ``key: value`` (commented out when unset)."""
+    lines: list[str] = []
+    for name, info in model.model_fields.items():
+        alias = info.alias or name
+        lines += _comment(info.description or alias, indent)
+        nested = _model_in(info.annotation)
+        if alias in values:
+            value = values[alias]
+            if nested is not None and isinstance(value, Mapping):
+                lines.append(f"{indent}{alias}:")
+                lines += _render_fields(nested, value, getattr(resolved, name, None), indent + "  ", examples)
+            elif isinstance(value, Mapping) and value:
+                lines.append(f"{indent}{alias}:")
+                lines += [f"{indent}  {_scalar(k)}: {_scalar(v)}" for k, v in value.items()]
+            else:
+                lines.append(f"{indent}{alias}: {_scalar(value)}")
+        elif (model.__name__, alias) in examples:
+            lines.append(f"{indent}# {alias}: {_scalar(examples[model.__name__, alias])}")
+        elif not _optional(info.annotation) and getattr(resolved, name, None) is not None:
+            # derived from other settings (desiredCapacity from minSize, ...): shown at what it resolves to
+            lines.append(f"{indent}# {alias}: {_scalar(getattr(resolved, name))}")
+        else:
+            lines.append(f"{indent}# {alias}:")
+    return lines
+
+
+def _section_values(model: type[BaseModel], environment: str, chosen: Mapping[str, Any]) -> dict[str, Any]:
+    """The values written for a section: its presets and static defaults, then what tierup new sets."""
+    presets = model.presets(environment) if hasattr(model, "presets") else {}
+    values: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        alias = info.alias or name
+        nested = _model_in(info.annotation)
+        if alias in chosen and nested is not None and isinstance(chosen[alias], Mapping):
+            values[alias] = _section_values(nested, environment, chosen[alias])
+        elif alias in chosen:
+            values[alias] = chosen[alias]
+        elif alias in presets:
+            values[alias] = presets[alias]
+        elif info.default is not PydanticUndefined and info.default is not None:
+            values[alias] = info.default
+    return values
+
+
+def stack_config(environment: str, options: ScaffoldOptions) -> dict[str, Any]:
+    """The ``config:`` mapping of ``stacks/Pulumi.<environment>.yaml`` (no commented-out lines)."""
+    chosen = _chosen(environment, options)
+    config: dict[str, Any] = {"aws:region": options.region, "tierup:environment": environment}
+    for _, alias, model, included in _sections(options):
+        if included:
+            config[f"tierup:{alias}"] = _section_values(model, environment, chosen.get(alias, {}))
+    return config
+
+
+def render_stack_file(environment: str, options: ScaffoldOptions) -> str:
+    """``stacks/Pulumi.<environment>.yaml``: every setting at its preset, each with its description."""
+    config = stack_config(environment, options)
+    file = f"stacks/Pulumi.{environment}.yaml"
+    resolved = load_settings(config, file=file, stack=environment)  # a bug here must never reach a user
+    examples = _examples(options)
+    fields = StackSettings.model_fields
+    lines = [
+        f"# Stack {environment!r} of {options.name}: {_ENV_SUMMARY.get(environment, environment)}.",
+        f"# Every tierup setting is listed at its {environment} preset (tierup {__version__}); change a value",
+        "# to override it. Lines starting with '# key:' are off; uncomment one to set it.",
+        f"# Check offline: tierup check --stack {environment}   Schema for editors: tierup schema",
+        "# Secrets never go in this file in plain text: keep them in Secrets Manager or SSM and pass",
+        "# their ARN, or use `pulumi config set --secret` (stored encrypted).",
+        "config:",
+        "  # AWS region the stack deploys to (tierup and the AWS provider read it).",
+        f"  aws:region: {_scalar(options.region)}",
+        *_comment(fields["environment"].description or "", "  "),
+        f"  tierup:environment: {environment}",
+    ]
+    for name, alias, model, included in _sections(options):
+        lines.append("")
+        if not included:
+            lines += _comment(
+                f"{model.__doc__} Not built: `tierup new` was told to leave it out; add"
+                f" `tierup:{alias}: {{}}` to build it with the {environment} presets.",
+                "  ",
+            )
+            continue
+        lines += _comment(f"{model.__doc__} {fields[name].description}", "  ")
+        lines.append(f"  tierup:{alias}:")
+        lines += _render_fields(model, config[f"tierup:{alias}"], getattr(resolved, name), "    ", examples)
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole project.
+
+
+def render_project(options: ScaffoldOptions) -> dict[str, str]:
+    """Every file of the project (relative POSIX path → text), rendered and checked in memory."""
+    files = _template_files(options)
+    for environment in ENVIRONMENTS:
+        path = f"stacks/Pulumi.{environment}.yaml"
+        text = render_stack_file(environment, options)
+        load_settings(yaml.safe_load(text)["config"], file=path, stack=environment)  # what users will load
+        files[path] = text
+    for path, text in files.items():
+        if path.endswith((".yaml", ".yml")):
+            yaml.safe_load(text)  # raises on a template bug, before anything is written
+    return dict(sorted(files.items()))
+
+
+def _is_empty(directory: Path) -> bool:
+    return not any(entry.name not in IGNORED_ENTRIES for entry in directory.iterdir())
+
+
+def _write_tree(root: Path, files: Mapping[str, str]) -> None:
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        if relative.endswith(".sh"):
+            path.chmod(0o755)
+
+
+def _move_into(staging: Path, directory: Path, files: Mapping[str, str]) -> None:
+    """Move every staged file into an existing folder; on failure, put back what was there before."""
+    moved: list[Path] = []
+    backups: dict[Path, Path] = {}
+    backup_dir = staging.parent / "replaced"
+    try:
+        for relative in files:
+            target = directory / relative
+            if target.is_dir() and not target.is_symlink():
+                raise TierupError(f"{relative} is a folder here; a file of that name would replace it")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists() or target.is_symlink():
+                backup = backup_dir / relative
+                backup.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(target), str(backup))
+                backups[target] = backup
+            shutil.move(str(staging / relative), str(target))
+            moved.append(target)
+    except BaseException:
+        for target in reversed(moved):
+            with contextlib.suppress(OSError):
+                target.unlink()
+        for target, backup in backups.items():
+            with contextlib.suppress(OSError):
+                shutil.move(str(backup), str(target))
+        raise
+
+
+def write_project(directory: Path, files: Mapping[str, str], *, force: bool = False) -> None:
+    """Write ``files`` under ``directory``: refused when it holds anything unless ``force``; all or nothing."""
+    if directory.exists() and not directory.is_dir():
+        raise TierupError("exists and is not a folder", file=str(directory))
+    existing = directory.is_dir()
+    if existing and not force and not _is_empty(directory):
+        raise TierupError(
+            "is not empty; pick a new folder, or pass --force to write the project's files into it"
+            " (files with the same names are replaced)",
+            file=str(directory),
+        )
+    parent = directory.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    try:
+        scratch = Path(tempfile.mkdtemp(prefix=f".{directory.resolve().name}.tierup-new-", dir=parent))
+    except OSError:
+        scratch = Path(tempfile.mkdtemp(prefix="tierup-new-"))
+    staging = scratch / "project"
+    try:
+        staging.mkdir()  # made like any new folder (umask), unlike mkdtemp's private 0700
+        _write_tree(staging, files)
+        if not existing:
+            try:
+                os.rename(staging, directory)  # the new folder appears complete, in one step
+                return
+            except OSError:  # another filesystem: move file by file below
+                directory.mkdir(parents=True, exist_ok=True)
+        _move_into(staging, directory, files)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def create_project(
+    directory: str | Path,
+    *,
+    name: str | None = None,
+    region: str = DEFAULT_REGION,
+    workers: bool = True,
+    redis: bool = True,
+    force: bool = False,
+) -> Created:
+    """Scaffold a tierup project in ``directory`` (see the module docstring); bad input raises TierupError."""
+    directory = Path(directory)
+    project_name = (
+        validate_name(name) if name is not None else validate_name(directory.resolve().name, from_folder=True)
+    )
+    options = ScaffoldOptions(name=project_name, region=validate_region(region), workers=workers, redis=redis)
+    files = render_project(options)
+    write_project(directory, files, force=force)
+    return Created(directory=directory, options=options, files=list(files))
+
+
+def next_steps(created: Created) -> str:
+    """What ``tierup new`` prints: what it made and what to run next."""
+    options = created.options
+    shown = str(created.directory)
+    tiers = options.context()["tiers"]
+    lines = [
+        f"Created {shown}: project {options.name} in {options.region} ({tiers}), {len(created.files)} files.",
+        "",
+        "Next:",
+        f"  cd {shown}",
+        "  python -m venv .venv && .venv/bin/pip install -r requirements-dev.txt && . .venv/bin/activate",
+        "  pytest tests                    # the infrastructure and the app, offline",
+        "  tierup check --stack prod       # the resilience policies, offline",
+        "  pulumi stack init dev && pulumi up --stack dev    # deploy (AWS credentials, Docker)",
+    ]
+    return "\n".join(lines)
