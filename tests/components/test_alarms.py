@@ -308,4 +308,4 @@ def _refused(build: Callable[[], Evaluation], match: str) -> None:
     ],
 )
 def test_bad_args_are_refused(args: dict[str, Any], message: str) -> None:
-    _refused(lambda: evaluate(replicas=0, **args), message)
+    _refused(lambda: evaluate_inline(lambda: Alarms("ops", AlarmsArgs(**args))), message)
