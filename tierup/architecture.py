@@ -11,7 +11,7 @@ admits the app and the workers; the queue feeds the workers; connection details 
 and workers as plain environment variables (``REDIS_HOST``, ``REDIS_PORT``, ``REDIS_TLS``,
 ``REDIS_AUTH_SECRET_ARN``, ``QUEUE_URL``) — secrets by ARN only, read at boot through the instance
 role; alarms watch every tier. Stateful resources (Redis, the queues, the access-log bucket) are
-protected in prod.
+protected in staging and prod.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def _image(
 def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
     """Create every tier the settings describe; ``name`` prefixes the components (default: the environment)."""
     prefix = name or settings.environment
-    prod = settings.environment == "prod"
+    protect = settings.environment in ("staging", "prod")  # stateful tiers survive a stray destroy
 
     network = Network(
         f"{prefix}-network",
@@ -95,7 +95,7 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
             deletion_protection=settings.load_balancer.deletion_protection,
             access_logs=settings.load_balancer.access_logs,
             internal=settings.load_balancer.internal,
-            protect=prod,
+            protect=protect,
         ),
     )
 
@@ -114,7 +114,7 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
                 replicas=r.replicas,
                 snapshot_retention_days=r.snapshot_retention_days,
                 maxmemory_policy=r.maxmemory_policy,
-                protect=prod,
+                protect=protect,
             ),
         )
         connection_env.update(redis.connection_env())
@@ -128,7 +128,7 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
                 max_receive_count=q.max_receive_count,
                 retention_days=q.retention_days,
                 fifo=q.fifo,
-                protect=prod,
+                protect=protect,
             ),
         )
         connection_env.update(queue.connection_env())

@@ -10,7 +10,7 @@ from typing import Any
 from tierup import __version__
 from tierup.errors import TierupError
 from tierup.policy_runner import PackInfo, PolicyPack, Violation
-from tierup.workflow import environment_for, start
+from tierup.workflow import environment_for, start, validate_or_stop
 
 #: The production-readiness scorecard: each area and the policies (by name or prefix) that decide it.
 SCORECARD: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -204,7 +204,7 @@ def run_check(
     name replaces it. A pack given without a config file uses its own ``config/<environment>.json``
     when it ships one (tierup's convention), else its defaults.
     """
-    run = start(directory, stack, debug=debug)
+    run = start(directory, stack, debug=debug, validate=False)
     env = environment_for(run.config.values, stack, environment)
     wire_config, secret_keys = run.config.wire(), sorted(run.config.secret_keys)
     pack_dirs = [builtin_pack_dir(), *(extra_packs or [])]
@@ -224,6 +224,7 @@ def run_check(
                     secret_keys=secret_keys,
                 )
             )
+        validate_or_stop(run, stack)  # while the program and the packs start
         evaluation = run.result()
         chosen = _replace_builtin(packs, configs)
         violations: list[Violation] = []

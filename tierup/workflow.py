@@ -33,21 +33,25 @@ def validate_settings(run: EvaluationRun, stack: str) -> None:
     load_settings(config, file=run.project.relative(run.config.file), stack=stack)
 
 
-def start(directory: Path, stack: str, *, debug: bool = False) -> EvaluationRun:
-    """Start the program in its child process and validate the settings while it runs.
-
-    Invalid settings stop the child at once: nothing half-done.
-    """
+def start(directory: Path, stack: str, *, debug: bool = False, validate: bool = True) -> EvaluationRun:
+    """Start the program in its child process and (unless ``validate=False``: call
+    :func:`validate_or_stop` yourself) validate the settings while it runs."""
     from tierup.engine import start_evaluation
 
     run = start_evaluation(directory, stack, debug=debug)
+    if validate:
+        validate_or_stop(run, stack)
+    return run
+
+
+def validate_or_stop(run: EvaluationRun, stack: str) -> None:
+    """Validate the settings; invalid ones stop the child at once: nothing half-done."""
     try:
         validate_settings(run, stack)
     except BaseException:
         run.process.kill()
         run.process.wait()
         raise
-    return run
 
 
 def evaluate_project(
