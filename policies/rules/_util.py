@@ -314,4 +314,6 @@ def describe(value: Any) -> str:
         return "unset"
     if isinstance(value, str):
         return f"'{value}'"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Numbers arrive as floats over the wire.
     return str(value)

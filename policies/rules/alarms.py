@@ -98,7 +98,7 @@ def every_tier_has_alarms(args: StackValidationArgs, report_violation: ReportVio
             continue
         count = len(alarms_on.get(res.urn, ()))
         if count < minimum:
-            problem = f"{count} CloudWatch alarm{'s' if count != 1 else ''} watch it (< {minimum})"
+            problem = f"{count} CloudWatch alarm{'s watch' if count != 1 else ' watches'} it (< {minimum})"
             fix = f"{TIER_ALARMS_FIX[tier]}, each with alarm_actions"
             report_violation(message(f"{tier} '{res.name}'", [problem], fix), res.urn)
 

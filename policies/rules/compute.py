@@ -194,8 +194,11 @@ NO_SECRETS_FIX = (
 )
 
 _SECRET_WORDS = r"(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API[_-]?KEY|ACCESS[_-]?KEY|PRIVATE[_-]?KEY|CREDENTIALS?|AUTH)"
+# KEY=value, or key: value (YAML) and "key": value (JSON). A word inside an ARN or a path
+# ("arn:aws:secretsmanager:...") and "service:Action" strings are no assignments: hence the
+# look-behind, and the space a colon needs after it.
 _ASSIGNMENT = re.compile(
-    rf"(?i)(?<![A-Za-z0-9_.-])(?P<key>[A-Za-z0-9_.-]*{_SECRET_WORDS}[A-Za-z0-9_.-]*)[\"']?\s*[=:]\s*"
+    rf"(?i)(?<![A-Za-z0-9_.:/-])(?P<key>[A-Za-z0-9_.-]*{_SECRET_WORDS}[A-Za-z0-9_.-]*)[\"']?\s*(?:=|:(?=\s))\s*"
     r"(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"'`;|&)]+)"
 )
 _FLAG = re.compile(

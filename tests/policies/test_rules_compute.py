@@ -138,6 +138,11 @@ export DB_SECRET_ARN=arn:aws:secretsmanager:us-east-1:123456789012:secret:db
 export API_TOKEN="$(aws ssm get-parameter --name /app/token --with-decryption --query Parameter.Value)"
 export TOKEN_TTL=300
 aws ec2 modify-instance-metadata-options --http-tokens required
+TOKEN=$(aws secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:us-east-1:1:secret:x --output text)
+docker run -e TOKEN -e REDIS_AUTH_SECRET_ARN=arn:aws:secretsmanager:us-east-1:1:secret:x image
+cat > /etc/app/policy.json <<'JSON'
+{"Statement": [{"Action": "secretsmanager:GetSecretValue", "Resource": "arn:aws:secretsmanager:*:*:secret:x"}]}
+JSON
 """
 
 

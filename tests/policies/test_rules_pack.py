@@ -241,3 +241,11 @@ def test_served_pack_analyzes_resources_and_stacks(analyzer: analyzer_pb2_grpc.A
     assert ("asg-min-capacity", asg_urn, analyzer_pb2.MANDATORY) in found, "config property minSize=3 applied"
     assert ("survives-az-loss", asg_urn, analyzer_pb2.ADVISORY) in found
     assert all(urn for _, urn, _ in found), "stack violations carry the offending resource's URN"
+
+
+def test_readme_documents_every_policy() -> None:
+    readme = (PACK / "README.md").read_text()
+    for policy in ALL_POLICIES:
+        assert f"| `{policy.name}` |" in readme, policy.name
+    for name in ADVISORY_ONLY:
+        assert f"- `{name}`:" in readme
