@@ -96,8 +96,8 @@ class Alarms(TierComponent):
     zero); per Redis node engine CPU, memory, evictions and, with replicas, replication lag; per queue
     the oldest message's age and any message in its dead-letter queue.
 
-    **Cost**: $0.10 per standard alarm per month, $0.30 for a metric-math alarm (the 5xx rate) and
-    for the p99 alarm; about $5/month for a typical stack. The dashboard is $3/month (the first three
+    **Cost**: $0.10 per month per metric an alarm reads (most read one; the 5xx rate reads three);
+    about $3/month for a typical stack with a three-node cache. The dashboard is $3/month (the first three
     are free), the KMS key $1/month; SNS email deliveries are free for the first 1,000.
     """
 

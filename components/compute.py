@@ -81,9 +81,8 @@ GROUP_METRICS = [
 USER_DATA_LIMIT = 16 * 1024
 ROOT_DEVICE = "/dev/xvda"
 
-_INSTANCE_TYPE = re.compile(
-    r"^(?P<series>[a-z]+)(?P<generation>\d+)(?P<options>[a-z0-9-]*)\.(?P<size>[a-z0-9-]+)$"
-)
+_INSTANCE_TYPE = re.compile(r"^(?P<family>[a-z][a-z0-9-]*)\.(?P<size>[a-z0-9][a-z0-9-]*)$")
+_FAMILY = re.compile(r"^[a-z]+\d+(?P<options>[a-z-]*)$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:(secret:|parameter/)\S+$")
 _ECR_REGISTRY = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?$")
@@ -99,7 +98,8 @@ def architecture(instance_type: str) -> Architecture:
     match = _INSTANCE_TYPE.match(instance_type)
     if not match:
         raise ValueError(f"instance type '{instance_type}' is not of the form family.size (e.g. t4g.small)")
-    options = match["options"].split("-", 1)[0]
+    family = _FAMILY.match(match["family"])  # u-6tb1 and the like have no generation: x86_64
+    options = family["options"].split("-", 1)[0] if family else ""
     return "arm64" if "g" in options else "x86_64"
 
 

@@ -90,8 +90,8 @@ class WorkerPool(TierComponent):
         ))
         cache.allow_from("jobs", workers.security_group)
 
-    **Cost**: nothing while idle at ``min_size=0`` beyond the alarm ($0.30/month for its two-metric
-    math); each running t4g.small about $12.25/month plus 20 GB gp3 ($1.60) and detailed monitoring
+    **Cost**: nothing while idle at ``min_size=0`` beyond the scale-out alarm ($0.20/month: it reads two
+    metrics); each running t4g.small about $12.25/month plus 20 GB gp3 ($1.60) and detailed monitoring
     ($2.10). The ASG, hook, roles and policies are free.
     """
 

@@ -158,6 +158,8 @@ def intel() -> Evaluation:
         ("t3.micro", "x86_64"),
         ("g5.xlarge", "x86_64"),
         ("c6a.large", "x86_64"),
+        ("u-6tb1.metal", "x86_64"),
+        ("im4gn.large", "arm64"),
     ],
 )
 def test_architecture_follows_the_instance_family(instance_type: str, arch: str) -> None:
@@ -166,7 +168,7 @@ def test_architecture_follows_the_instance_family(instance_type: str, arch: str)
     assert docker_platform(instance_type) == ("linux/arm64" if arch == "arm64" else "linux/amd64")
 
 
-@pytest.mark.parametrize("bad", ["small", "t4g", "T4G.small", "t4g..small", ""])
+@pytest.mark.parametrize("bad", ["small", "t4g", "T4G.small", "t4g..small", "t4g.", ""])
 def test_malformed_instance_types_are_refused(bad: str) -> None:
     with pytest.raises(ValueError, match=r"family\.size"):
         architecture(bad)
