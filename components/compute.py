@@ -132,7 +132,8 @@ class Container:
 
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Env var name → Secrets Manager secret ARN (or SSM SecureString parameter ARN), fetched at every
-    container start through the instance role, which may read exactly these (default none)."""
+    container start through the instance role, which may read exactly these (default none). A secret
+    encrypted with a customer managed KMS key also needs ``kms:Decrypt`` on that key for the role."""
 
     port: int | None = None
     """Port the container listens on (host networking); exported to it as ``PORT`` (default none)."""
@@ -215,9 +216,9 @@ class InstanceGroup:
         self.instance_profile = self._create_instance_profile()
         self.log_group = self._create_log_group()
         self.role_policies.append(self._allow_logs())
-        secrets_policy = self._allow_secrets()
-        if secrets_policy is not None:
-            self.role_policies.append(secrets_policy)
+        readable = self._allow_secrets()
+        if readable is not None:
+            self.role_policies.append(readable)
         self.security_group = self._create_security_group()
         self._allow_egress()
         self.launch_template = self._create_launch_template()
@@ -644,7 +645,9 @@ def render_user_data(
 
     Secrets are fetched by the run script on every container start, through the instance role, into
     that process's environment, and handed to ``docker run`` by name only: their values are in no file
-    the script writes, and the ECR login token lives on tmpfs until the image is pulled.
+    or command line the script writes (Docker itself keeps a running container's environment in its
+    root-only state, removed with the container by ``--rm``), and the ECR login token lives on tmpfs
+    until the image is pulled.
     """
     if re.search(r"\s", image) or not image:
         raise ValueError(f"container image '{image}' is not an image reference")
