@@ -7,6 +7,7 @@ property dependencies the engine records (``PolicyResource.property_dependencies
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -73,15 +74,15 @@ class StackModel:
 
     def __init__(self, resources: Iterable[PolicyResource]) -> None:
         self.resources: list[PolicyResource] = [r for r in resources if isinstance(r, PolicyResource)]
-        self._by_type: dict[str, list[PolicyResource]] = defaultdict(list)
-        for r in self.resources:
-            self._by_type[r.resource_type].append(r)
+        self._of: dict[tuple[str, ...], list[PolicyResource]] = {}
         self._indexes: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, list[PolicyResource]]] = {}
 
     def of(self, *types: str | Sequence[str]) -> list[PolicyResource]:
         """Resources of the given type tokens, in stack order."""
-        wanted = set(_flatten(types))
-        return [r for r in self.resources if r.resource_type in wanted]
+        wanted = tuple(_flatten(types))
+        if wanted not in self._of:
+            self._of[wanted] = [r for r in self.resources if r.resource_type in wanted]
+        return list(self._of[wanted])
 
     def index(self, types: Sequence[str], keys: Sequence[str]) -> dict[str, list[PolicyResource]]:
         """Known string values of ``keys`` → the resources of ``types`` carrying them."""
@@ -205,7 +206,8 @@ def placement(
 
 def asg_placement(model: StackModel, asg: PolicyResource) -> Placement:
     """Where an ASG launches instances: ``vpcZoneIdentifiers`` subnets, else ``availabilityZones``."""
-    if get(asg.props, "vpcZoneIdentifiers") is not None:
+    subnets = get(asg.props, "vpcZoneIdentifiers")
+    if subnets is UNKNOWN or elements(subnets) or as_str(subnets):
         return placement(model, asg, ("vpcZoneIdentifiers",))
     raw = get(asg.props, "availabilityZones")
     azs, unknown = strings(raw)
@@ -352,6 +354,10 @@ def watches(model: StackModel) -> list[Watch]:
     return out
 
 
+# Member cluster ids: <group>-001 (cluster mode disabled) or <group>-0001-001 (shard-node).
+_MEMBER = re.compile(r"^-\d{3,4}(-\d{3})?$")
+
+
 def _cache_members(groups: list[PolicyResource], value: Any) -> list[PolicyResource] | None:
     """Replication groups a ``CacheClusterId`` names (member ids are ``<group id>-00N``); None if unknown."""
     node = as_str(value)
@@ -363,7 +369,7 @@ def _cache_members(groups: list[PolicyResource], value: Any) -> list[PolicyResou
         group_ids = {
             v for v in (as_str(get(group.props, "replicationGroupId")), as_str(get(group.props, "id"))) if v
         }
-        if node in members or any(node.lower().startswith(f"{g.lower()}-") for g in group_ids):
+        if node in members or any(_MEMBER.match(node[len(g) :]) for g in group_ids if node.startswith(g)):
             hits.append(group)
     return hits
 
@@ -397,7 +403,7 @@ def queue_model(model: StackModel) -> QueueModel:
         if raw is None:
             return
         for q in sources:
-            has_redrive[q.urn] = has_redrive.get(q.urn) or True
+            has_redrive[q.urn] = True
         if raw is UNKNOWN:
             _mark(dlqs, model.dependencies(owner, prop, [QUEUE]), exclude=sources)
             return
@@ -489,11 +495,14 @@ def _is_default(cidr: Any) -> bool:
 def _nat_target(
     model: StackModel, holder: PolicyResource, route: Any, prop: str | None
 ) -> tuple[PolicyResource | None, str | None] | None:
-    """(NAT resource, its AZ or 'regional') for a route through a NAT; None for other targets."""
-    dep_prop = prop
+    """(NAT, its AZ or 'regional') for a route through a NAT gateway or instance; None for other targets.
+
+    ``prop`` is the holder's property the route lives in (``routes`` for inline routes), whose
+    dependencies stand in for unknown ids; a NAT that can't be found comes back as (None, None).
+    """
     nat_id = get(route, "natGatewayId")
     if nat_id is not None:
-        resolved = model.resolve(holder, (dep_prop or "natGatewayId",), [NAT_GATEWAY], ("id",), value=nat_id)
+        resolved = model.resolve(holder, (prop or "natGatewayId",), [NAT_GATEWAY], ("id",), value=nat_id)
         if not resolved.targets:
             return None, None
         nat = resolved.targets[0]
@@ -506,14 +515,9 @@ def _nat_target(
         ("networkInterfaceId", [INSTANCE, NETWORK_INTERFACE], ("primaryNetworkInterfaceId", "id")),
     ):
         value = get(route, key)
-        if value is None:
-            continue
-        resolved = model.resolve(holder, (dep_prop or key,), types, keys, value=value)
-        for target in resolved.targets:
-            if target.resource_type == INSTANCE or target.resource_type == NETWORK_INTERFACE:
-                return target, _instance_az(model, target)
-        # A NAT instance outside the stack still sends the subnet through a NAT we can't place.
-        return None, None
+        if value is not None:
+            targets = model.resolve(holder, (prop or key,), types, keys, value=value).targets
+            return (targets[0], _instance_az(model, targets[0])) if targets else (None, None)
     return None
 
 

@@ -16,7 +16,9 @@ from typing import Any
 
 import pulumi
 from google.protobuf import json_format
+from pulumi.runtime.config import CONFIG
 from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import reset_options
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 from pulumi_policy import (
@@ -144,10 +146,17 @@ def run_program(breaks: list[str] | None = None, preview: bool = False) -> list[
     """Run raw_project/__main__.py with ``raw:break`` set; the custom resources it registered."""
     mocks = FixtureMocks(preview)
     monitor = RecordingMonitor(mocks)
+    saved = dict(CONFIG.get())
+    reset_options()  # A fresh root stack resource for this run.
     pulumi.runtime.set_all_config({"aws:region": REGION, "raw:break": json.dumps(breaks or [])})
-    pulumi.runtime.set_mocks(mocks, project="raw-stack", stack="prod", preview=preview, monitor=monitor)
-    program = str(RAW_PROJECT / "__main__.py")
-    _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
+    try:
+        pulumi.runtime.set_mocks(mocks, project="raw-stack", stack="prod", preview=preview, monitor=monitor)
+        program = str(RAW_PROJECT / "__main__.py")
+        _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
+    finally:
+        # Leave the process's pulumi runtime as we found it for whatever test runs next.
+        reset_options()
+        pulumi.runtime.set_all_config(saved)
     return monitor.records
 
 

@@ -115,6 +115,16 @@ def test_every_tier_has_alarms_metric_queries_replication_group_id_and_member_na
     )
 
 
+def test_every_tier_has_alarms_member_ids_belong_to_one_group() -> None:
+    stack = Stack()
+    app = stack.add(RG, "app", {"replicationGroupId": "app", "memberClusters": U_LIST})
+    stack.add(RG, "app-cache", {"replicationGroupId": "app-cache", "memberClusters": U_LIST})
+    stack.add(RG, "sharded", {"replicationGroupId": "sharded", "numNodeGroups": 2})
+    alarm(stack, "cache-node", {"CacheClusterId": "app-cache-001"})
+    alarm(stack, "shard-node", {"CacheClusterId": "sharded-0002-001"})
+    assert stack.urns("every-tier-has-alarms") == [app.urn]
+
+
 def test_every_tier_has_alarms_unknown_dimensions_follow_dependencies() -> None:
     stack = Stack()
     made = tiers(stack)

@@ -208,7 +208,7 @@ def test_asg_multi_az() -> None:
     single = stack.add(ASG, "single", {"vpcZoneIdentifiers": ["subnet-a"], "minSize": 2})
     same = stack.add(SUBNET, "private-a2", {"id": "subnet-a2", "availabilityZone": "us-east-1a"})
     pinned = stack.add(ASG, "pinned", {"vpcZoneIdentifiers": ["subnet-a", "subnet-a2"]}, deps={})
-    stack.add(ASG, "azs", {"availabilityZones": ["us-east-1a", "us-east-1b"]})
+    stack.add(ASG, "azs", {"availabilityZones": ["us-east-1a", "us-east-1b"], "vpcZoneIdentifiers": []})
     one_az = stack.add(ASG, "one-az", {"availabilityZones": ["us-east-1a"]})
     external = stack.add(ASG, "external", {"vpcZoneIdentifiers": ["subnet-x", "subnet-y"]})
     lone_external = stack.add(ASG, "lone-external", {"vpcZoneIdentifiers": ["subnet-x"]})
