@@ -12,7 +12,7 @@ outputs, and accepts ``transform={...}`` in its args to adjust any child's argum
 from ._base import TierComponent, Transform, Transforms
 from .alarms import Alarms, AlarmsArgs
 from .app_tier import AppTier, AppTierArgs
-from .compute import InstanceGroup, InstanceGroupArgs
+from .compute import Container, InstanceGroup, InstanceGroupArgs
 from .image import ContainerImage, ContainerImageArgs
 from .load_balancer import LoadBalancer, LoadBalancerArgs
 from .network import Network, NetworkArgs
@@ -25,6 +25,7 @@ __all__ = [
     "AlarmsArgs",
     "AppTier",
     "AppTierArgs",
+    "Container",
     "ContainerImage",
     "ContainerImageArgs",
     "InstanceGroup",

@@ -39,6 +39,7 @@ from tierup.components import (
     WorkerPool,
     WorkerPoolArgs,
 )
+from tierup.components.compute import architecture
 from tierup.settings import BuildSettings, StackSettings
 
 
@@ -157,7 +158,12 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
     workers = None
     if settings.workers is not None and queue is not None:
         w = settings.workers
-        same_image = w.image == a.image and w.build == a.build
+        # the app's image serves the workers when it is the same source built for the same CPU
+        same_image = (
+            w.image == a.image
+            and w.build == a.build
+            and (w.image or architecture(w.instance_type) == architecture(a.instance_type))
+        )
         workers = WorkerPool(
             f"{prefix}-workers",
             WorkerPoolArgs(

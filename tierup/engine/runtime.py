@@ -17,6 +17,7 @@ Config is given exactly as the language host passes it: fully qualified keys, st
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import json
@@ -90,6 +91,15 @@ def _in_declaration_order(records: list[Any], order: dict[tuple[str, str], list[
     return [r for _, _, r in sorted(ranked, key=lambda t: (t[0], t[1]))]
 
 
+def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what a failed program left running, so the next evaluation starts clean."""
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
 def evaluate_inline(
     program: Callable[[], Any],
     *,
@@ -129,11 +139,14 @@ def evaluate_inline(
         )
     )
     pulumi_settings.ROOT.set(None)  # a fresh stack for every evaluation
+    loop = asyncio.new_event_loop()  # and a fresh loop: a failed program leaves tasks behind
+    asyncio.set_event_loop(loop)
     try:
         with _declaration_order() as order:
             _sync_await(run_in_stack(program))
     finally:
         logger.removeHandler(collector)
+        _cancel_leftovers(loop)
     return Evaluation(
         project=project,
         stack=stack,
