@@ -122,11 +122,13 @@ def validate_region(region: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# The template language: ``{{name}}`` placeholders, and ``{% if flag %}`` / ``{% else %}`` /
-# ``{% endif %}`` lines (``not``, ``and``, ``or`` allowed). ``${{ ... }}`` (GitHub Actions) is left alone.
+# The template language: ``{{name}}`` placeholders; ``{% if flag %}`` / ``{% else %}`` / ``{% endif %}``
+# on lines of their own, or ``{% if flag %}text{% endif %}`` within one line (``not``, ``and``, ``or``
+# allowed). ``${{ ... }}`` (GitHub Actions) is left alone.
 
 _PLACEHOLDER = re.compile(r"(?<!\$)\{\{ ?([a-z_]+) ?\}\}")
 _DIRECTIVE = re.compile(r"^\s*\{%\s*(if|else|endif)\b\s*(.*?)\s*%\}\s*$")
+_INLINE = re.compile(r"\{%\s*if\s+(.*?)\s*%\}(.*?)\{%\s*endif\s*%\}")
 
 
 def _condition(expression: str, context: Mapping[str, Any]) -> bool:
@@ -150,6 +152,9 @@ def render_template(text: str, context: Mapping[str, Any]) -> str:
         match = _DIRECTIVE.match(line)
         if match is None:
             if all(shown for shown, _ in stack):
+                line = _INLINE.sub(lambda m: m.group(2) if _condition(m.group(1), context) else "", line)
+                if "{%" in line:
+                    raise ValueError(f"unbalanced template directive in {line.strip()!r}")
                 out.append(_PLACEHOLDER.sub(lambda m: str(context[m.group(1)]), line))
             continue
         kind, expression = match.groups()
@@ -375,15 +380,30 @@ def _write_tree(root: Path, files: Mapping[str, str]) -> None:
 
 def _move_into(staging: Path, directory: Path, files: Mapping[str, str]) -> None:
     """Move every staged file into an existing folder; on failure, put back what was there before."""
+    for relative in files:  # a folder where a file goes (or a file where a folder goes): refuse first
+        for path in (directory / relative, *(directory / relative).parents):
+            if path == directory:
+                break
+            is_target = path == directory / relative
+            if (
+                (path.is_dir() and not path.is_symlink())
+                if is_target
+                else (path.exists() and not path.is_dir())
+            ):
+                what = "a folder" if is_target else "a file"
+                raise TierupError(
+                    f"{path.relative_to(directory)} is {what} here; the project needs that name"
+                )
     moved: list[Path] = []
+    made: list[Path] = []
     backups: dict[Path, Path] = {}
     backup_dir = staging.parent / "replaced"
     try:
         for relative in files:
             target = directory / relative
-            if target.is_dir() and not target.is_symlink():
-                raise TierupError(f"{relative} is a folder here; a file of that name would replace it")
+            missing = [p for p in reversed(target.parents) if p.is_relative_to(directory) and not p.exists()]
             target.parent.mkdir(parents=True, exist_ok=True)
+            made += missing
             if target.exists() or target.is_symlink():
                 backup = backup_dir / relative
                 backup.parent.mkdir(parents=True, exist_ok=True)
@@ -398,6 +418,9 @@ def _move_into(staging: Path, directory: Path, files: Mapping[str, str]) -> None
         for target, backup in backups.items():
             with contextlib.suppress(OSError):
                 shutil.move(str(backup), str(target))
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
 
 

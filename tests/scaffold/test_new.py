@@ -1,0 +1,384 @@
+"""`tierup new` end to end: the projects it writes pass `tierup check --stack prod` and their own tests.
+
+Three projects are generated once for the module (all tiers; --no-workers; --no-redis) and the slow
+offline runs (a `tierup check` and the generated test suite for each) start together in one fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from glob import glob
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.helpers import REPO, run_cli
+from tierup.settings import AppSettings, StackSettings, json_schema, load_settings
+
+VARIANTS: dict[str, list[str]] = {
+    "full": ["--region", "eu-west-1"],
+    "no-workers": ["--name", "web.api-2", "--no-workers"],
+    "no-redis": ["--no-redis"],
+}
+FOLDERS = {"full": "shop", "no-workers": "web", "no-redis": "jobs_app"}
+NAMES = {"full": "shop", "no-workers": "web.api-2", "no-redis": "jobs_app"}
+REGIONS = {"full": "eu-west-1", "no-workers": "us-east-1", "no-redis": "us-east-1"}
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+COMMON_FILES = {
+    ".github/workflows/infrastructure.yml",
+    ".gitignore",
+    "Pulumi.yaml",
+    "README.md",
+    "app/.dockerignore",
+    "app/Dockerfile",
+    "app/compose.yaml",
+    "app/connections.py",
+    "app/requirements.txt",
+    "app/server.py",
+    "requirements-dev.txt",
+    "requirements.txt",
+    "stacks/Pulumi.dev.yaml",
+    "stacks/Pulumi.prod.yaml",
+    "stacks/Pulumi.staging.yaml",
+    "stacks/__main__.py",
+    "tests/test_app.py",
+    "tests/test_infrastructure.py",
+}
+WORKER_FILES = {"app/worker.py", "app/elasticmq.conf"}
+
+
+@pytest.fixture(scope="module")
+def created(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, tuple[Path, subprocess.CompletedProcess[str]]]:
+    root = tmp_path_factory.mktemp("new")
+    out = {}
+    for variant, flags in VARIANTS.items():
+        project = root / FOLDERS[variant]
+        out[variant] = project, run_cli("new", project, *flags)
+    return out
+
+
+@pytest.fixture(scope="module")
+def projects(created: dict[str, tuple[Path, subprocess.CompletedProcess[str]]]) -> dict[str, Path]:
+    for variant, (_, result) in created.items():
+        assert result.returncode == 0, f"{variant}: {result.stderr}"
+    return {variant: project for variant, (project, _) in created.items()}
+
+
+@pytest.fixture(scope="module")
+def offline_runs(projects: dict[str, Path]) -> dict[tuple[str, str], subprocess.CompletedProcess[str]]:
+    """`tierup check --stack prod --format json` and the generated tests of every project, run together."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PYTHONPATH"))}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave the projects as generated
+    commands = {}
+    for variant in projects:
+        commands[variant, "check"] = [
+            sys.executable,
+            "-m",
+            "tierup.cli",
+            "check",
+            "--stack",
+            "prod",
+            "-f",
+            "json",
+        ]
+        commands[variant, "pytest"] = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests",
+        ]
+    running = {
+        key: subprocess.Popen(
+            command, cwd=projects[key[0]], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for key, command in commands.items()
+    }
+    results = {}
+    for key, process in running.items():
+        stdout, stderr = process.communicate(timeout=600)
+        results[key] = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    return results
+
+
+def files_of(project: Path) -> set[str]:
+    return {
+        p.relative_to(project).as_posix()
+        for p in project.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def stack_file(project: Path, environment: str) -> dict[str, Any]:
+    return yaml.safe_load((project / "stacks" / f"Pulumi.{environment}.yaml").read_text())
+
+
+# ---- the slow, end-to-end checks ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_generated_project_passes_tierup_check_prod(
+    variant: str, offline_runs: dict[tuple[str, str], subprocess.CompletedProcess[str]]
+) -> None:
+    result = offline_runs[variant, "check"]
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr
+    report = json.loads(result.stdout)
+    assert (report["project"], report["stack"], report["environment"]) == (NAMES[variant], "prod", "prod")
+    assert report["summary"]["mandatory"] == 0, json.dumps(report["violations"], indent=1)
+    assert report["summary"]["resources"] > 50
+
+
+@pytest.mark.parametrize(("variant", "count"), [("full", 17), ("no-workers", 12), ("no-redis", 15)])
+def test_generated_tests_pass_offline(
+    variant: str, count: int, offline_runs: dict[tuple[str, str], subprocess.CompletedProcess[str]]
+) -> None:
+    result = offline_runs[variant, "pytest"]
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert re.search(rf"\b{count} passed\b", result.stdout), result.stdout[-500:]
+
+
+# ---- what is written ------------------------------------------------------------------------
+
+
+def test_new_lists_what_it_made_and_what_to_run_next(
+    created: dict[str, tuple[Path, subprocess.CompletedProcess[str]]],
+) -> None:
+    project, result = created["full"]
+    assert result.returncode == 0 and result.stderr == ""
+    first = result.stdout.splitlines()[0]
+    assert first == (
+        f"Created {project}: project shop in eu-west-1 (network, load balancer, app, Redis, queue, workers"
+        " and alarms), 20 files."
+    )
+    assert "tierup check --stack prod" in result.stdout and "pytest tests" in result.stdout
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_files_per_variant(variant: str, projects: dict[str, Path]) -> None:
+    expected = COMMON_FILES | (set() if variant == "no-workers" else WORKER_FILES)
+    assert files_of(projects[variant]) == expected
+    for path in projects[variant].rglob("*.py"):
+        compile(path.read_text(), str(path), "exec")  # every generated Python file parses
+
+
+def test_pulumi_yaml_is_a_python_project_and_a_template(projects: dict[str, Path]) -> None:
+    for variant, project in projects.items():
+        data = yaml.safe_load((project / "Pulumi.yaml").read_text())
+        assert data["name"] == NAMES[variant]
+        assert data["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": ".venv"}}
+        assert (data["main"], data["stackConfigDir"]) == ("stacks/", "stacks")
+        template = data["template"]
+        assert template["description"]
+        assert set(template["config"]) == {"aws:region", "appImage"}  # what `pulumi new` prompts for
+        assert template["config"]["aws:region"]["default"] == REGIONS[variant]
+        assert all(entry["description"] for entry in template["config"].values())
+        assert "default" not in template["config"]["appImage"]  # empty answer: build ./app
+    requirements = (projects["full"] / "requirements.txt").read_text()
+    assert re.search(r"^tierup~=\d", requirements, re.M)
+
+
+def test_stack_files_validate_and_show_every_setting_at_its_preset(projects: dict[str, Path]) -> None:
+    schema = json_schema()
+    for variant, project in projects.items():
+        for environment in ENVIRONMENTS:
+            data = stack_file(project, environment)
+            jsonschema.validate(data, schema)
+            config = data["config"]
+            settings = load_settings(config, file="x", stack=environment)
+            assert (settings.environment, settings.region) == (environment, REGIONS[variant])
+            assert (settings.redis is None) == (variant == "no-redis")
+            assert (settings.workers is None) == (settings.queue is None) == (variant == "no-workers")
+            for name, info in StackSettings.model_fields.items():
+                key = f"tierup:{info.alias}"
+                section = getattr(settings, name)
+                if key not in config or not hasattr(section, "presets"):
+                    continue
+                for field, preset in type(section).presets(environment).items():
+                    assert config[key][field] == preset, (variant, environment, key, field)
+            assert settings.app.build is not None and settings.app.build.context == "app"
+
+
+def test_every_setting_line_has_a_comment_and_unset_ones_are_shown_commented_out(
+    projects: dict[str, Path],
+) -> None:
+    text = (projects["full"] / "stacks" / "Pulumi.prod.yaml").read_text()
+    lines = text.splitlines()
+    keys = [i for i, line in enumerate(lines) if re.match(r"^ {4}[a-zA-Z]+:", line)]
+    assert len(keys) > 40
+    for i in keys:
+        assert lines[i - 1].lstrip().startswith("#"), lines[i]  # the description sits above each key
+    for optional in (
+        "# certificateArn: arn:aws:acm:eu-west-1:",
+        "# requestsPerTarget: 1000",
+        "# desiredCapacity: 2",
+    ):
+        assert optional in text
+    for field in AppSettings.model_fields.values():
+        assert re.search(rf"^ {{4}}(# )?{field.alias}:", text, re.M), field.alias
+    no_redis = (projects["no-redis"] / "stacks" / "Pulumi.prod.yaml").read_text()
+    assert "tierup:redis:" not in no_redis.replace("`tierup:redis: {}`", "")
+    assert "add `tierup:redis: {}`" in no_redis.replace("\n  # ", " ")
+
+
+def test_program_composes_the_components_explicitly(projects: dict[str, Path]) -> None:
+    program = (projects["full"] / "stacks" / "__main__.py").read_text()
+    assert "StackSettings.from_pulumi_config()" in program
+    assert "tierup.build" not in program
+    for component in ("Network", "LoadBalancer", "AppTier", "RedisCache", "Queue", "WorkerPool", "Alarms"):
+        assert re.search(rf"^\s*\w+ = {component}\(", program, re.M), component
+    # one program for every variant: a tier is built exactly when its config section is there
+    other = (projects["no-redis"] / "stacks" / "__main__.py").read_text()
+    assert program.replace("shop", "jobs_app") == other
+
+
+def test_workflow_runs_the_check_uploads_sarif_and_previews_with_credentials(
+    projects: dict[str, Path],
+) -> None:
+    text = (projects["full"] / ".github" / "workflows" / "infrastructure.yml").read_text()
+    workflow = yaml.safe_load(text)
+    assert workflow[True].keys() >= {"push", "pull_request"}  # YAML 1.1 reads the key `on` as True
+    check, preview = workflow["jobs"]["check"], workflow["jobs"]["preview"]
+    runs = [step.get("run", "") for step in check["steps"]]
+    uses = [step.get("uses", "") for step in check["steps"]]
+    assert any(u.startswith("actions/checkout@") for u in uses)
+    assert any("pip install -r requirements-dev.txt" in r for r in runs)
+    assert any(r.strip() == "pytest -q tests" for r in runs)
+    assert "tierup check --stack prod --format sarif --output tierup.sarif" in runs
+    upload = next(
+        s for s in check["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")
+    )
+    assert upload["with"]["sarif_file"] == "tierup.sarif"
+    assert "!cancelled()" in upload["if"]  # uploaded even when the check fails the build
+    assert check["permissions"]["security-events"] == "write"
+    # the preview runs only when the deploy credentials exist
+    assert preview["needs"] == "check" and "credentials == 'true'" in preview["if"]
+    probe = next(s for s in check["steps"] if s.get("id") == "credentials")
+    assert probe["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
+    assert "${{ secrets.AWS_ROLE_TO_ASSUME }}" in probe["env"].values()
+    pulumi_run = next(s["run"] for s in preview["steps"] if "pulumi preview" in s.get("run", ""))
+    assert '--policy-pack "$POLICY_PACK"' in pulumi_run
+    assert '--policy-pack-config "$POLICY_PACK/config/prod.json"' in pulumi_run
+    aws = next(
+        s for s in preview["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
+    )
+    assert aws["with"]["aws-region"] == "eu-west-1"
+
+
+def _pairs(value: Any) -> Any:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key), item
+            yield from _pairs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _pairs(item)
+
+
+def test_no_secret_is_written_in_plain_text(projects: dict[str, Path]) -> None:
+    credential = re.compile(
+        r"(AKIA|ASIA)[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|://[^/\s:@]+:[^/\s@]+@|secure:\s*v1:"
+    )
+    secret_key = re.compile(r"(?i)password|passwd|(?<!id-)token|secret|private.?key|access.?key")
+    for project in projects.values():
+        for path in project.rglob("*"):
+            if not path.is_file():
+                continue
+            text = path.read_text()
+            assert not credential.search(text), path
+            if path.suffix in (".yaml", ".yml"):
+                # a secret-looking key only ever holds a reference: ${{ secrets.X }} in CI
+                for key, value in _pairs(yaml.safe_load(text)):
+                    if secret_key.search(key) and isinstance(value, str):
+                        assert re.fullmatch(r"\$\{\{ secrets\.[A-Z_]+ \}\}", value), (path, key, value)
+
+
+# ---- refusals and bad input -----------------------------------------------------------------
+
+
+def test_a_non_empty_folder_is_refused_without_force_and_nothing_is_written(tmp_path: Path) -> None:
+    target = tmp_path / "taken"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine\n")
+    result = run_cli("new", target)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {target}: is not empty; pick a new folder, or pass --force to write the project's files"
+        " into it (files with the same names are replaced)"
+    ]
+    assert files_of(target) == {"notes.txt"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]  # no staging folder left behind
+
+
+def test_force_writes_into_a_non_empty_folder_and_keeps_other_files(tmp_path: Path) -> None:
+    target = tmp_path / "taken"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine\n")
+    (target / "README.md").write_text("old readme\n")
+    result = run_cli("new", target, "--force", "--no-workers", "--no-redis")
+    assert result.returncode == 0, result.stderr
+    assert files_of(target) == COMMON_FILES | {"notes.txt"}
+    assert (target / "notes.txt").read_text() == "mine\n"
+    assert (target / "README.md").read_text().startswith("# taken\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--name", ".hidden"],
+            "error: --name: '.hidden' is not a valid Pulumi project name: letters, digits",
+        ),
+        (["--name", "my app"], "error: --name: 'my app' is not a valid Pulumi project name"),
+        (["--name", "a" * 101], "at most 100 characters"),
+        (["--region", "mars-1"], "error: --region: must be an AWS region like us-east-1 (got 'mars-1')"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line_and_write_nothing(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = run_cli("new", tmp_path / "app", *args)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(message) or message in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_name_that_is_no_project_name_asks_for_name(tmp_path: Path) -> None:
+    result = run_cli("new", tmp_path / "my app")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: --name: the folder name 'my app' is not a valid Pulumi project name (letters, digits, '-', '_'"
+        " and '.', at most 100 characters, not starting with '.'); pass --name\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---- packaging ------------------------------------------------------------------------------
+
+
+def test_the_wheel_globs_cover_every_template_file() -> None:
+    """setuptools' package-data globs skip dotfiles and dot-folders unless named: every file must match."""
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["tierup"]
+    package = REPO / "tierup"
+    matched = {m for pattern in patterns for m in glob(pattern, root_dir=package, recursive=True)}
+    templates = {
+        p.relative_to(package).as_posix()
+        for p in (package / "scaffold" / "template").rglob("*")
+        if p.is_file()
+    }
+    assert templates and templates <= matched, sorted(templates - matched)
