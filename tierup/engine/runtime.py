@@ -98,6 +98,8 @@ def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
         task.cancel()
     if pending:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    # the evaluation is over (its error already raised): futures it never awaited are not news
+    loop.set_exception_handler(lambda _loop, _context: None)
 
 
 def evaluate_inline(
@@ -139,6 +141,7 @@ def evaluate_inline(
         )
     )
     pulumi_settings.ROOT.set(None)  # a fresh stack for every evaluation
+    pulumi_settings.SETTINGS.outputs.clear()  # as pulumi.runtime.test does: no outputs of an earlier run
     loop = asyncio.new_event_loop()  # and a fresh loop: a failed program leaves tasks behind
     asyncio.set_event_loop(loop)
     try:
