@@ -159,6 +159,33 @@ def new(
     typer.echo(next_steps(created))
 
 
+class CostFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def cost(
+    directory: DirArg = Path("."),
+    stack: StackOpt = ...,  # type: ignore[assignment]
+    format: Annotated[
+        CostFormat,
+        typer.Option("--format", "-f", help="text table, JSON, or a Markdown table for a PR comment."),
+    ] = CostFormat.text,
+) -> None:
+    """Estimate the monthly cost per tier from the evaluated resources and a shipped, dated price table."""
+    from tierup.cost import estimate_project
+
+    estimate = estimate_project(directory, stack, debug=_State.debug)
+    if format is CostFormat.json:
+        typer.echo(json.dumps(estimate.to_json(), indent=2))
+    elif format is CostFormat.markdown:
+        typer.echo(estimate.render_markdown())
+    else:
+        typer.echo(estimate.render_text())
+
+
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the stack config file (for editors)."""
