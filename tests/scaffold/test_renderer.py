@@ -135,3 +135,15 @@ def test_a_folder_where_a_file_goes_is_refused_before_anything_moves(tmp_path: P
     with pytest.raises(TierupError, match=r"README\.md is a folder here"):
         create_project(tmp_path, name="shop", force=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "other"]
+
+
+def test_the_smallest_project_renders_and_validates() -> None:
+    files = render_project(ScaffoldOptions(name="tiny", workers=False, redis=False))
+    assert "app/worker.py" not in files and "app/elasticmq.conf" not in files
+    for path, text in files.items():
+        if path.endswith(".py"):
+            compile(text, path, "exec")
+    for environment in ("dev", "staging", "prod"):
+        config = yaml.safe_load(files[f"stacks/Pulumi.{environment}.yaml"])["config"]
+        assert not {"tierup:redis", "tierup:queue", "tierup:workers"} & config.keys()
+    assert "boto3" not in files["app/requirements.txt"] and "redis" not in files["app/requirements.txt"]
