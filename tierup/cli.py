@@ -136,7 +136,9 @@ def check(
 
 @app.command()
 def new(
-    directory: Annotated[Path, typer.Argument(help="Folder to create the project in (made if missing).")],
+    directory: Annotated[
+        Path, typer.Argument(help="Folder for the project: new, empty, or a fresh git clone (only .git).")
+    ],
     name: Annotated[
         str | None, typer.Option("--name", help="Pulumi project name (default: the folder's name).")
     ] = None,
