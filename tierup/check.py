@@ -131,8 +131,8 @@ class CheckReport:
                     },
                     "fullDescription": {"text": p.description or p.name},
                     "defaultConfiguration": {"level": "error" if p.enforcement == "mandatory" else "warning"},
-                    "properties": {
-                        "tags": [pack.name, area_of(p.name), *p.tags],
+                    "properties": {  # tags must be distinct (SARIF)
+                        "tags": list(dict.fromkeys([pack.name, area_of(p.name), *p.tags])),
                         "severity": p.severity or "medium",
                     },
                 }

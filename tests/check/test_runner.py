@@ -24,7 +24,9 @@ def evaluation() -> Evaluation:
 
 @pytest.fixture
 def pack() -> Iterator[PolicyPack]:
-    started = PolicyPack(SAMPLE_PACK, project="queues", stack="prod", config={"aws:region": "us-east-1"}, secret_keys=[])
+    started = PolicyPack(
+        SAMPLE_PACK, project="queues", stack="prod", config={"aws:region": "us-east-1"}, secret_keys=[]
+    )
     yield started
     started.close()
 
@@ -38,7 +40,9 @@ def test_pack_info_comes_from_get_analyzer_info(pack: PolicyPack) -> None:
     assert schema == {"minRetentionSeconds": {"type": "integer", "default": 86400, "minimum": 60}}
 
 
-def test_analyze_and_analyze_stack_report_violations_with_urns(pack: PolicyPack, evaluation: Evaluation) -> None:
+def test_analyze_and_analyze_stack_report_violations_with_urns(
+    pack: PolicyPack, evaluation: Evaluation
+) -> None:
     pack.configure(None)
     found = {(v.policy, v.enforcement, v.urn) for v in pack.analyze(evaluation)}
     base = "urn:pulumi:prod::queues::"
@@ -48,7 +52,9 @@ def test_analyze_and_analyze_stack_report_violations_with_urns(pack: PolicyPack,
     }
 
 
-def test_config_file_changes_thresholds_and_enforcement(pack: PolicyPack, evaluation: Evaluation, tmp_path: Path) -> None:
+def test_config_file_changes_thresholds_and_enforcement(
+    pack: PolicyPack, evaluation: Evaluation, tmp_path: Path
+) -> None:
     config = tmp_path / "policy.json"
     config.write_text(json.dumps({"all": "advisory", "queue-retention": {"minRetentionSeconds": 7200000}}))
     pack.configure(config)
@@ -105,7 +111,9 @@ def info(initial: dict | None = None) -> PackInfo:
         version="1",
         description="",
         policies=[
-            PolicyInfo("a", "", "mandatory", "", "resource", config_schema={"min": {"type": "integer", "default": 2}}),
+            PolicyInfo(
+                "a", "", "mandatory", "", "resource", config_schema={"min": {"type": "integer", "default": 2}}
+            ),
             PolicyInfo("b", "", "advisory", "", "stack"),
         ],
         initial_config=initial or {},
@@ -121,7 +129,10 @@ def test_reconcile_starts_from_schema_defaults_and_policy_levels() -> None:
 
 def test_reconcile_applies_initial_config_then_the_file_with_all_first() -> None:
     initial = {"b": {"enforcementLevel": "mandatory", "properties": {}}}
-    given = {"all": {"enforcementLevel": "advisory", "properties": {}}, "a": {"enforcementLevel": "", "properties": {"min": 5}}}
+    given = {
+        "all": {"enforcementLevel": "advisory", "properties": {}},
+        "a": {"enforcementLevel": "", "properties": {"min": 5}},
+    }
     result = reconcile_config(info(initial), given, file="f")
     assert result["a"] == {"enforcementLevel": "advisory", "properties": {"min": 5}}
     assert result["b"]["enforcementLevel"] == "advisory"  # "all" in the file overrides the initial config
@@ -136,7 +147,10 @@ def test_reconcile_validates_against_the_schema() -> None:
     ("text", "expected"),
     [
         ('{"a": "mandatory"}', {"a": {"enforcementLevel": "mandatory", "properties": {}}}),
-        ('{"a": {"enforcementLevel": "disabled", "min": 3}}', {"a": {"enforcementLevel": "disabled", "properties": {"min": 3}}}),
+        (
+            '{"a": {"enforcementLevel": "disabled", "min": 3}}',
+            {"a": {"enforcementLevel": "disabled", "properties": {"min": 3}}},
+        ),
         ("", {}),
     ],
 )
