@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/tierup plan . --stack prod
+	$(BIN)/tierup check . --stack prod
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2
@@ -24,6 +25,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/plan_latency.py
+	$(BIN)/python bench/check_latency.py
 
 wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --outdir dist .
