@@ -125,3 +125,23 @@ def test_a_program_that_raises_is_one_line_with_its_own_file_and_line() -> None:
     with pytest.raises(TierupError) as err:
         evaluate(PROJECTS / "broken", "dev")
     assert str(err.value) == "lib.py:4: KeyError: 'maximum'"
+
+
+def test_the_projects_virtualenv_runs_the_program_when_it_exists(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    marker = tmp_path / "used-the-project-venv"
+    (tmp_path / "Pulumi.yaml").write_text(
+        "name: venvy\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"
+    )
+    (tmp_path / "__main__.py").write_text("import pulumi_aws as aws\naws.sqs.Queue('q')\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    evaluate(tmp_path, "dev")  # no venv folder yet: this interpreter
+    assert not marker.exists()
+    python = tmp_path / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f'#!/bin/sh\ntouch "{marker}"\nexec "{sys.executable}" "$@"\n')
+    os.chmod(python, 0o755)
+    assert [r.name for r in evaluate(tmp_path, "dev").custom_resources()] == ["q"]
+    assert marker.exists()
