@@ -188,6 +188,34 @@ def cost(
         typer.echo(estimate.render_text())
 
 
+class GraphFormat(StrEnum):
+    mermaid = "mermaid"
+    dot = "dot"
+    svg = "svg"
+
+
+@app.command()
+def graph(
+    directory: DirArg = Path("."),
+    stack: StackOpt = ...,  # type: ignore[assignment]
+    format: Annotated[
+        GraphFormat,
+        typer.Option("--format", "-f", help="mermaid (renders on GitHub), Graphviz dot, or svg (needs dot)."),
+    ] = GraphFormat.mermaid,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the diagram to this file.")
+    ] = None,
+) -> None:
+    """Draw the architecture (tiers per AZ, cache, queues, NAT, alarms) from the evaluated resources."""
+    from tierup.graph import graph_project
+
+    text = graph_project(directory, stack, format.value, debug=_State.debug)
+    if output is not None:
+        output.write_text(text if text.endswith("\n") else text + "\n")
+    else:
+        typer.echo(text)
+
+
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the stack config file (for editors)."""

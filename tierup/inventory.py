@@ -248,7 +248,7 @@ class Inventory:
         return False
 
     def listener_rules_of(self, lb: ResourceRecord) -> list[ResourceRecord]:
-        listeners = self._listeners_of(lb)
+        listeners = self.listeners_of(lb)
         arns = {self.get(listener, "arn") for listener in listeners} | {listener.id for listener in listeners}
         return [
             rule
@@ -256,7 +256,7 @@ class Inventory:
             if self.get(rule, "listenerArn") in arns
         ]
 
-    def _listeners_of(self, lb: ResourceRecord) -> list[ResourceRecord]:
+    def listeners_of(self, lb: ResourceRecord) -> list[ResourceRecord]:
         arns = {self.get(lb, "arn"), lb.id}
         return [
             listener
@@ -278,7 +278,7 @@ class Inventory:
         arn = self.get(target_group, "arn") or target_group.id
         found: list[ResourceRecord] = []
         for lb in self.of_type("aws:lb/loadBalancer:LoadBalancer"):
-            sources = [(listener, "defaultActions") for listener in self._listeners_of(lb)]
+            sources = [(listener, "defaultActions") for listener in self.listeners_of(lb)]
             sources += [(rule, "actions") for rule in self.listener_rules_of(lb)]
             if any(arn in self._forwarded_target_groups(self.get(s, key)) for s, key in sources):
                 found.append(lb)
