@@ -485,7 +485,7 @@ def next_steps(created: Created) -> str:
         f"Created {shown}: project {options.name} in {options.region} ({tiers}), {len(created.files)} files.",
         "",
         "Next:",
-        f"  cd {shown}",
+        *([] if created.directory.resolve() == Path.cwd().resolve() else [f"  cd {shown}"]),
         "  python -m venv .venv && .venv/bin/pip install -r requirements-dev.txt && . .venv/bin/activate",
         "  pytest tests                    # the infrastructure and the app, offline",
         "  tierup check --stack prod       # the resilience policies, offline",
