@@ -1,0 +1,217 @@
+"""`tierup graph` as a user runs it: the reference and raw stacks drawn with the expected nodes and edges."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO, TESTS, run_cli
+from tierup.graph import Diagram, Edge, Node
+
+RAW = TESTS / "policies" / "raw_project"
+SMALL = TESTS / "cost" / "projects" / "small"
+
+
+@dataclass
+class Mermaid:
+    """A Mermaid flowchart read back: node labels, the AZ of each node, and the edges."""
+
+    labels: dict[str, str] = field(default_factory=dict)
+    zones: dict[str, list[str]] = field(default_factory=dict)  # subgraph title -> node ids
+    edges: set[tuple[str, str, str, bool]] = field(default_factory=set)  # source, target, label, dashed
+
+    @classmethod
+    def parse(cls, text: str) -> Mermaid:
+        chart = cls()
+        lines = text.splitlines()
+        assert lines[0] == "flowchart LR"
+        zone = None
+        for line in lines[1:]:
+            line = line.strip()
+            if m := re.fullmatch(r'subgraph \w+\["([^"]*)"\]', line):
+                zone = m.group(1)
+                chart.zones[zone] = []
+            elif line == "end":
+                zone = None
+            elif m := re.fullmatch(r'(\w+) (-->|-\.->)(?:\|"([^"]*)"\|)? (\w+)', line):
+                chart.edges.add((m.group(1), m.group(4), m.group(3) or "", m.group(2) == "-.->"))
+            elif m := re.fullmatch(r'(\w+)[\[\(\{>]+"([^"]*)"[\]\)\}]+', line):
+                chart.labels[m.group(1)] = m.group(2)
+                if zone is not None:
+                    chart.zones[zone].append(m.group(1))
+            else:
+                assert line.startswith("%%"), line
+        return chart
+
+    def ids(self, prefix: str, zone: str | None = None) -> list[str]:
+        """Node ids whose label starts with ``prefix`` (in ``zone`` when given)."""
+        pool = self.zones[zone] if zone is not None else list(self.labels)
+        return [i for i in pool if self.labels[i].startswith(prefix)]
+
+    def one(self, prefix: str, zone: str | None = None) -> str:
+        found = self.ids(prefix, zone)
+        assert len(found) == 1, (prefix, zone, found)
+        return found[0]
+
+    def linked(self, source: str, target: str, label: str = "", dashed: bool = False) -> bool:
+        return (source, target, label, dashed) in self.edges
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Every CLI run this module checks, started together (each one evaluates a stack)."""
+    out = tmp_path_factory.mktemp("graph") / "small.mmd"
+    calls: dict[str, tuple[str | Path, ...]] = {
+        "dev": ("graph", REPO, "--stack", "dev"),
+        "prod": ("graph", REPO, "--stack", "prod", "--format", "mermaid"),
+        "prod-dot": ("graph", REPO, "--stack", "prod", "--format", "dot"),
+        "raw": ("graph", RAW, "--stack", "prod"),
+        "small": ("graph", SMALL, "--stack", "prod", "--output", out),
+    }
+    with ThreadPoolExecutor(4) as pool:
+        futures = {name: pool.submit(run_cli, *args) for name, args in calls.items()}
+        results = {name: future.result() for name, future in futures.items()}
+    results["small"].stdout = out.read_text() if out.exists() else ""
+    return results
+
+
+def chart(runs: dict[str, subprocess.CompletedProcess[str]], name: str) -> Mermaid:
+    result = runs[name]
+    assert result.returncode == 0, result.stderr
+    return Mermaid.parse(result.stdout)
+
+
+def check_tiers(c: Mermaid, zones: list[str]) -> None:
+    """ALB → app in every AZ → cache primary; queue → workers in every AZ; queue → DLQ; alarms → SNS."""
+    assert sorted(c.zones) == zones
+    alb = c.one("ALB ")
+    assert c.linked("users", alb, "HTTPS") or c.linked("users", alb, "HTTP")
+    primary = c.one("Valkey primary") if c.ids("Valkey") else c.one("Redis primary")
+    queue, dlq = c.one("SQS "), c.one("DLQ ")
+    for zone in zones:
+        app, workers = c.one("app: ", zone), c.one("workers: ", zone)
+        assert c.linked(alb, app), zone
+        assert c.linked(app, primary), zone
+        assert c.linked(queue, workers), zone
+    assert c.linked(queue, dlq, "after 5 receives", dashed=True)
+    topic = c.one("SNS ")
+    assert c.linked(c.one("CloudWatch alarms"), topic, "notify")
+    assert any(c.linked(topic, s) for s in c.ids("email: "))
+
+
+def test_prod_has_three_azs_with_every_tier(runs):
+    c = chart(runs, "prod")
+    zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+    check_tiers(c, zones)
+    assert c.labels[c.one("ALB ")] == "ALB prod-lb<br/>internet-facing · 3 AZs"
+    assert c.labels[c.one("app: ", "us-east-1a")] == "app: prod-app-asg<br/>t4g.small · 2 to 10 instances"
+    # the primary and each replica in its own AZ, replicating from the primary
+    primary = c.one("Valkey primary", "us-east-1a")
+    for n, zone in ((1, "us-east-1b"), (2, "us-east-1c")):
+        assert c.linked(primary, c.one(f"Valkey replica {n}", zone), "replicates", dashed=True)
+    # a NAT gateway per AZ; the workers use Redis too; the app sends to the queue
+    for zone in zones:
+        assert c.linked(c.one("NAT gateway", zone), "internet", "egress")
+        assert c.linked(c.one("workers: ", zone), c.one("Valkey primary"))
+        assert c.linked(c.one("app: ", zone), c.one("SQS "), "enqueue")
+    topic = c.one("SNS ")
+    assert c.linked(topic, c.one("email: oncall@example.com"))
+    assert c.linked(topic, c.one("https: hooks.example.com"))
+
+
+def test_dev_has_two_azs_one_nat_instance_and_a_single_cache_node(runs):
+    c = chart(runs, "dev")
+    check_tiers(c, ["us-east-1a", "us-east-1b"])
+    assert c.ids("Valkey replica") == []
+    assert c.ids("NAT gateway") == []
+    assert c.ids("NAT instance", "us-east-1a") and c.linked(c.one("NAT instance"), "internet", "egress")
+
+
+def test_prod_dot_has_clusters_per_az_and_the_same_edges(runs):
+    result = runs["prod-dot"]
+    assert result.returncode == 0, result.stderr
+    dot = result.stdout
+    assert dot.startswith('digraph "tierup-reference · stack prod (us-east-1)" {') and dot.endswith("}\n")
+    assert "rankdir=LR;" in dot
+    clusters = re.findall(r'subgraph "cluster_az_(\w+)" \{\n    label="([^"]+)"', dot)
+    assert [label for _, label in clusters] == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    edges = re.findall(r'^  "(\w+)" -> "(\w+)"(?: \[(.*)\])?;$', dot, re.M)
+    pairs = {(a, b) for a, b, _ in edges}
+    for zone in ("us_east_1a", "us_east_1b", "us_east_1c"):
+        assert ("lb_prod_lb", f"app_prod_app_asg_{zone}") in pairs
+        assert (f"app_prod_app_asg_{zone}", "cache_prod_redis_primary") in pairs
+        assert ("queue_prod_jobs", f"workers_prod_workers_asg_{zone}") in pairs
+    assert ("queue_prod_jobs", "queue_prod_jobs_dlq", 'label="after 5 receives", style=dashed') in edges
+    assert ("alarms_prod_alarms", "topic_prod_alarms", 'label="notify"') in edges
+    assert (
+        '"cache_prod_redis_primary" [label="Valkey primary\\nprod-redis\\ncache.t4g.small", shape=cylinder];'
+        in dot
+    )
+
+
+def test_a_raw_pulumi_aws_stack_draws_the_same_shape(runs):
+    """No tierup components: linked through target group ARNs, SG rules, redrive policy, alarm actions."""
+    c = chart(runs, "raw")
+    check_tiers(c, ["us-east-1a", "us-east-1b", "us-east-1c"])
+    assert c.labels[c.one("ALB ")] == "ALB web<br/>internet-facing · 3 AZs"
+    assert len(c.ids("NAT gateway")) == 3
+    assert c.labels[c.one("CloudWatch alarms")].startswith("CloudWatch alarms<br/>20 alarms")
+
+
+def test_output_file_and_workers_found_through_their_scaling_policy(runs):
+    """The small stack's workers have no boot script: the queue is found in their scaling metric."""
+    assert runs["small"].returncode == 0, runs["small"].stderr
+    c = Mermaid.parse(runs["small"].stdout)
+    queue = c.one("SQS jobs")
+    for zone in ("us-east-1a", "us-east-1b"):
+        assert c.linked(queue, c.one("workers: workers", zone))
+        assert c.linked(c.one("app: app", zone), c.one("Redis primary"))  # the cache's SG admits the app's
+    assert c.ids("workers: ") and not any(c.linked(w, c.one("Redis primary")) for w in c.ids("workers: "))
+
+
+def test_svg_without_graphviz_is_one_line_exit_2(tmp_path):
+    """PATH without dot: the error comes at once, before the stack is evaluated."""
+    env = {**os.environ, "PATH": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "tierup.cli", "graph", str(REPO), "--stack", "dev", "--format", "svg"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "error: --format: svg needs Graphviz's 'dot' on PATH (install graphviz: apt-get install graphviz or"
+        " brew install graphviz), or use --format mermaid or dot"
+    ]
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_svg_with_graphviz():
+    result = run_cli("graph", SMALL, "--stack", "prod", "--format", "svg")
+    assert result.returncode == 0, result.stderr
+    assert "<svg" in result.stdout and "us-east-1a" in result.stdout
+
+
+def test_labels_are_escaped():
+    d = Diagram('a "quoted" <b> #1 `x`')
+    d.add(Node("n1", 'say "hi" <there>\n#2 & `go`'))
+    d.add(Node("n2", "back\\slash", "cylinder", "zone-1"))
+    d.edges.append(Edge("n1", "n2", 'lab"el'))
+    mermaid = d.to_mermaid().splitlines()
+    assert '  n1["say #quot;hi#quot; #lt;there#gt;<br/>#35;2 & #96;go#96;"]' in mermaid
+    assert '  n1 -->|"lab#quot;el"| n2' in mermaid
+    assert '  subgraph az_zone_1["zone-1"]' in mermaid
+    dot = d.to_dot()
+    assert '"n1" [label="say \\"hi\\" <there>\\n#2 & `go`", shape=box];' in dot
+    assert '"n2" [label="back\\\\slash", shape=cylinder];' in dot
