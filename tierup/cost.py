@@ -236,7 +236,7 @@ class Estimate:
 
 
 def _cents(value: float) -> float:
-    return round(value + 0.0, 2)
+    return round(value, 2)
 
 
 def _price(value: float) -> str:
@@ -342,30 +342,23 @@ class _Estimator:
         self.add(r, f"{item} {instance_type}", count * HOURS_PER_MONTH, "instance-hour", hourly)
 
 
+def _block_device(spec: dict[str, Any] | None) -> tuple[float, str]:
+    """``(GB, type)`` of an EBS block device spec; unset size and type are the AMI's root (8 GB gp3)."""
+    spec = spec or {}
+    return float(spec.get("volumeSize") or DEFAULT_ROOT_GB), spec.get("volumeType") or DEFAULT_VOLUME_TYPE
+
+
 def _template_volumes(inv: Inventory, template: ResourceRecord | None) -> list[tuple[float, str]]:
-    """``(GB, type)`` of a launch template's (or launch configuration's) EBS volumes; the AMI's root if none."""
+    """The EBS volumes of a launch template (or launch configuration); the AMI's root when it names none."""
     if template is None:
-        return [(DEFAULT_ROOT_GB, DEFAULT_VOLUME_TYPE)]
-    volumes = []
-    for mapping in as_list(inv.get(template, "blockDeviceMappings")):
-        ebs = mapping.get("ebs")
-        if ebs is not None:
-            volumes.append(
-                (
-                    float(ebs.get("volumeSize") or DEFAULT_ROOT_GB),
-                    ebs.get("volumeType") or DEFAULT_VOLUME_TYPE,
-                )
-            )
-    root = inv.get(template, "rootBlockDevice")
-    if root is not None:
-        volumes.append(
-            (float(root.get("volumeSize") or DEFAULT_ROOT_GB), root.get("volumeType") or DEFAULT_VOLUME_TYPE)
-        )
-    for ebs in as_list(inv.get(template, "ebsBlockDevices")):
-        volumes.append(
-            (float(ebs.get("volumeSize") or DEFAULT_ROOT_GB), ebs.get("volumeType") or DEFAULT_VOLUME_TYPE)
-        )
-    return volumes or [(DEFAULT_ROOT_GB, DEFAULT_VOLUME_TYPE)]
+        return [_block_device(None)]
+    volumes = [
+        _block_device(m["ebs"]) for m in as_list(inv.get(template, "blockDeviceMappings")) if m.get("ebs")
+    ]
+    if inv.get(template, "rootBlockDevice") is not None:
+        volumes.append(_block_device(inv.get(template, "rootBlockDevice")))
+    volumes += [_block_device(ebs) for ebs in as_list(inv.get(template, "ebsBlockDevices"))]
+    return volumes or [_block_device(None)]
 
 
 @_prices("aws:autoscaling/group:Group")
@@ -403,16 +396,8 @@ def _instance(e: _Estimator, r: ResourceRecord) -> None:
         return
     nat = inv.is_nat_instance(r)
     e.instances(r, instance_type, 1, "NAT instance" if nat else "EC2 instance")
-    volumes = [
-        (
-            float((inv.get(r, "rootBlockDevice") or {}).get("volumeSize") or DEFAULT_ROOT_GB),
-            (inv.get(r, "rootBlockDevice") or {}).get("volumeType") or DEFAULT_VOLUME_TYPE,
-        )
-    ]
-    volumes += [
-        (float(v.get("volumeSize") or DEFAULT_ROOT_GB), v.get("volumeType") or DEFAULT_VOLUME_TYPE)
-        for v in as_list(inv.get(r, "ebsBlockDevices"))
-    ]
+    volumes = [_block_device(inv.get(r, "rootBlockDevice"))]
+    volumes += [_block_device(ebs) for ebs in as_list(inv.get(r, "ebsBlockDevices"))]
     e.volumes(r, volumes, 1)
     if truthy(inv.get(r, "associatePublicIpAddress")):
         e.public_ipv4(r, "NAT instance" if nat else "instance", 1)
