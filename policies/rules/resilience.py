@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pulumi_policy import (
-    EnforcementLevel,
     PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
@@ -112,7 +111,6 @@ WORKER_SCALES_ON_QUEUE = StackValidationPolicy(
     name="worker-scales-on-queue",
     description="Every Auto Scaling group not behind a load balancer scales on queue (SQS) metrics.",
     validate=worker_scales_on_queue,
-    enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
     remediation_steps=WORKER_SCALING_FIX,
     config_schema=PolicyConfigSchema(
