@@ -93,13 +93,21 @@ def _proto() -> tuple[Any, Any, Any]:
     return analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
 
 
-def pack_python(pack_dir: Path) -> str:
-    """The interpreter for a pack: its virtualenv (``runtime.options.virtualenv``) when present."""
+def read_manifest(pack_dir: Path) -> dict[str, Any]:
+    """``PulumiPolicy.yaml``: the pack's runtime and, for Python packs, its version."""
     manifest = pack_dir / "PulumiPolicy.yaml"
     try:
         data = yaml.safe_load(manifest.read_text()) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise TierupError(f"cannot read the policy pack manifest: {exc}", file=str(manifest)) from None
+    if not isinstance(data, dict):
+        raise TierupError("the policy pack manifest must be a mapping", file=str(manifest))
+    return data
+
+
+def pack_python(pack_dir: Path, data: dict[str, Any]) -> str:
+    """The interpreter for a pack: its virtualenv (``runtime.options.virtualenv``) when present."""
+    manifest = pack_dir / "PulumiPolicy.yaml"
     runtime = data.get("runtime")
     name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if name != "python":
@@ -150,7 +158,8 @@ class PolicyPack:
             raise TierupError("not a policy pack (no PulumiPolicy.yaml)", file=str(pack_dir))
         self.dir = pack_dir
         self.project, self.stack, self.config, self.secret_keys = project, stack, config, secret_keys
-        python = pack_python(pack_dir)
+        self.manifest = read_manifest(pack_dir)
+        python = pack_python(pack_dir, self.manifest)
         self._engine = _EngineLog()
         env = {
             **os.environ,
@@ -233,7 +242,9 @@ class PolicyPack:
                     else "",
                     "properties": json_format.MessageToDict(cfg.properties),
                 }
-            self._info = PackInfo(raw.name, raw.version, raw.description, policies, initial)
+            # The Python SDK reports a placeholder version; like the CLI, take the manifest's
+            version = str(self.manifest.get("version") or raw.version)
+            self._info = PackInfo(raw.name, version, raw.description, policies, initial)
         return self._info
 
     def configure(self, config_file: Path | None) -> dict[str, dict[str, Any]]:

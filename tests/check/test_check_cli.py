@@ -32,6 +32,9 @@ def test_json_report_has_the_contract_shape(broken_raw: Path) -> None:
     report = json.loads(result.stdout)
     assert set(report) == {"project", "stack", "environment", "packs", "violations", "summary"}
     assert (report["project"], report["stack"], report["environment"]) == ("raw-stack", "prod", "prod")
+    assert report["packs"] == [
+        {"name": "tierup-resilience", "version": "0.1.0"}
+    ]  # PulumiPolicy.yaml's version
     keys = {"policy", "pack", "enforcement", "severity", "urn", "type", "name", "message"}
     assert all(set(v) == keys for v in report["violations"])
     assert report["summary"]["mandatory"] == 2 and report["summary"]["advisory"] == 0
