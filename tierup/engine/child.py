@@ -23,9 +23,10 @@ def describe_failure(exc: BaseException, project_root: Path) -> str:
 
     if isinstance(exc, TierupError):
         return str(exc)
-    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    if type(exc).__name__ == "RunError":  # pulumi.RunError: a message meant for users, no traceback
-        message = str(exc)
+    text = " ".join(str(exc).split())  # one line, whatever the exception's message looks like
+    message = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if type(exc).__name__ in ("RunError", "ConfigMissingError"):  # messages meant for users as they are
+        message = text
     root = project_root.resolve()
     user_frames = []
     for frame in traceback.extract_tb(exc.__traceback__):
