@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _measure import cpu_note, measure, summary  # noqa: E402
+from _measure import cpu_note, measure, summary
 
 REPO = Path(__file__).resolve().parents[1]
 
