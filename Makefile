@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/tierup plan . --stack prod
 	$(BIN)/tierup check . --stack prod
+	$(BIN)/tierup cost . --stack prod
+	$(BIN)/tierup graph . --stack prod
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2

@@ -26,7 +26,8 @@ def environment_for(config: Mapping[str, Any], stack: str, override: str | None 
 def validate_settings(run: EvaluationRun, stack: str) -> None:
     """Validate ``tierup:`` settings (programs that use tierup) before trusting anything the program declared."""
     config = run.config.values
-    if not any(key.startswith("tierup:") for key in config):
+    tierup_keys = {key for key in config if key.startswith("tierup:")}
+    if tierup_keys <= {"tierup:usage"}:  # a hand-written stack; `tierup cost` validates its usage block
         return
     from tierup.settings import load_settings
 
