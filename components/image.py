@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_docker as docker
 
 from ._base import TierComponent, Transforms, tags
 from .compute import docker_platform
@@ -75,7 +74,7 @@ class ContainerImage(TierComponent):
 
     repository: aws.ecr.Repository
     lifecycle_policy: aws.ecr.LifecyclePolicy
-    image: docker.Image
+    image: pulumi.CustomResource  # a pulumi_docker.Image
     image_uri: pulumi.Output[str]
     repository_url: pulumi.Output[str]
     tag: str
@@ -133,7 +132,9 @@ class ContainerImage(TierComponent):
             {"repository": self.repository.name, "policy": json.dumps(policy)},
         )
 
-    def _build_and_push(self, dockerfile: str) -> docker.Image:
+    def _build_and_push(self, dockerfile: str) -> pulumi.CustomResource:
+        import pulumi_docker as docker  # here, not at the top: stacks that pull images skip its import cost
+
         token = aws.ecr.get_authorization_token_output(
             registry_id=self.repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
         )

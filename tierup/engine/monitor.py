@@ -185,16 +185,14 @@ class RecordingMonitor(MockMonitor):
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj_proto)
 
     def _source(self, request: Any) -> dict[str, Any] | None:
-        """The innermost frame of the declaring call stack that lies in the project (not site-packages)."""
-        if self.source_root is None:
+        """Where the program declared the resource (the runtime keeps only that frame), project-relative."""
+        if self.source_root is None or not request.stackTrace.frames:
             return None
-        for frame in request.stackTrace.frames:
-            if not frame.pc.uri:
-                continue
-            path = Path(unquote(urlparse(frame.pc.uri).path))
-            if path.is_relative_to(self.source_root) and "site-packages" not in path.parts:
-                return {"file": str(path.relative_to(self.source_root)), "line": frame.pc.line}
-        return None
+        frame = request.stackTrace.frames[0]
+        path = Path(unquote(urlparse(frame.pc.uri).path))
+        if not path.is_relative_to(self.source_root):
+            return None
+        return {"file": str(path.relative_to(self.source_root)), "line": frame.pc.line}
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         outputs = _jsonable(json_format.MessageToDict(request.outputs))

@@ -91,6 +91,43 @@ def _in_declaration_order(records: list[Any], order: dict[tuple[str, str], list[
     return [r for _, _, r in sorted(ranked, key=lambda t: (t[0], t[1]))]
 
 
+@contextlib.contextmanager
+def _declaring_frames(source_root: Path | None) -> Iterator[None]:
+    """Record where the program declared each resource, cheaply.
+
+    The SDK turns every frame of the stack into a URI for each resource it registers (an eighth of
+    an evaluation's time); the engine needs one frame: the innermost in the project that is not
+    tierup's own code (so a component's children point at the line that created the component).
+    """
+    import sys
+
+    import pulumi.runtime.resource as sdk_resource
+    from pulumi.runtime.proto import source_pb2
+
+    import tierup
+    import tierup.components
+
+    root = f"{source_root.resolve()}{os.sep}" if source_root else None
+    own = tuple(f"{Path(m.__file__).resolve().parent}{os.sep}" for m in (tierup, tierup.components))
+
+    def stack_trace() -> Any:
+        frame = sys._getframe(1) if root else None
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if filename.startswith(root) and not filename.startswith(own) and "site-packages" not in filename:
+                position = source_pb2.SourcePosition(uri=Path(filename).as_uri(), line=frame.f_lineno)
+                return source_pb2.StackTrace(frames=[source_pb2.StackFrame(pc=position)])
+            frame = frame.f_back
+        return source_pb2.StackTrace()
+
+    original = sdk_resource._get_stack_trace
+    sdk_resource._get_stack_trace = stack_trace
+    try:
+        yield
+    finally:
+        sdk_resource._get_stack_trace = original
+
+
 def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
     """Cancel what a failed program left running, so the next evaluation starts clean."""
     pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
@@ -145,7 +182,7 @@ def evaluate_inline(
     loop = asyncio.new_event_loop()  # and a fresh loop: a failed program leaves tasks behind
     asyncio.set_event_loop(loop)
     try:
-        with _declaration_order() as order:
+        with _declaration_order() as order, _declaring_frames(source_root):
             _sync_await(run_in_stack(program))
     finally:
         logger.removeHandler(collector)
