@@ -29,8 +29,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tierup.engine.evaluation import Evaluation
-from tierup.engine.monitor import ResourceRecord
+from tierup.engine.evaluation import Evaluation, ResourceRecord
 from tierup.errors import TierupError
 from tierup.inventory import TIERS, Inventory, as_list, truthy
 from tierup.settings import UsageSettings

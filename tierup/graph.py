@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tierup.engine.evaluation import Evaluation
-from tierup.engine.monitor import ResourceRecord
+from tierup.engine.evaluation import Evaluation, ResourceRecord
 from tierup.errors import TierupError
 from tierup.inventory import Inventory, as_list, parse_json, truthy
 

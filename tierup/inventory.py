@@ -16,8 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from tierup.engine import wire
-from tierup.engine.evaluation import Evaluation
-from tierup.engine.monitor import ResourceRecord
+from tierup.engine.evaluation import Evaluation, ResourceRecord
 
 DEFAULT_REGION = "us-east-1"
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tierup.engine.evaluation import Evaluation
-from tierup.engine.monitor import STACK_TYPE, ResourceRecord
+from tierup.engine.evaluation import STACK_TYPE, Evaluation, ResourceRecord
 
 
 def _label(r: ResourceRecord) -> str:

@@ -31,8 +31,7 @@ import yaml
 from tierup.errors import TierupError
 
 if TYPE_CHECKING:
-    from tierup.engine.evaluation import Evaluation
-    from tierup.engine.monitor import ResourceRecord
+    from tierup.engine.evaluation import Evaluation, ResourceRecord
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "disabled", "remediate")
 SEVERITIES = ("", "low", "medium", "high", "critical")

@@ -50,8 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tierup.engine import wire
-from tierup.engine.evaluation import Evaluation
-from tierup.engine.monitor import ResourceRecord
+from tierup.engine.evaluation import Evaluation, ResourceRecord
 
 if TYPE_CHECKING:
     from tierup.check import CheckReport

@@ -18,8 +18,7 @@ from tierup.components.queue import Queue
 from tierup.components.redis_cache import RedisCache, RedisCacheArgs
 from tierup.components.worker_pool import WorkerPool, WorkerPoolArgs
 
-from tierup.engine.evaluation import Evaluation
-from tierup.engine.monitor import ResourceRecord
+from tierup.engine.evaluation import Evaluation, ResourceRecord
 from tierup.engine.runtime import evaluate_inline
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"

@@ -28,9 +28,8 @@ from tierup.components.compute import (
 from tierup.components.network import Network, NetworkArgs
 
 from tierup.engine import wire
-from tierup.engine.evaluation import Evaluation
+from tierup.engine.evaluation import Evaluation, ResourceRecord
 from tierup.engine.mocks import AwsMocks
-from tierup.engine.monitor import ResourceRecord
 from tierup.engine.runtime import evaluate_inline
 
 LT = "aws:ec2/launchTemplate:LaunchTemplate"

@@ -11,8 +11,7 @@ import pytest
 from tierup.components.load_balancer import LoadBalancer, LoadBalancerArgs
 from tierup.components.network import Network, NetworkArgs
 
-from tierup.engine.evaluation import Evaluation
-from tierup.engine.monitor import ResourceRecord
+from tierup.engine.evaluation import Evaluation, ResourceRecord
 from tierup.engine.runtime import evaluate_inline
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789012"

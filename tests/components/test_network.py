@@ -11,9 +11,8 @@ import pulumi
 import pytest
 from tierup.components.network import NAT_INSTANCE_AMI_PARAMETER, Network, NetworkArgs
 
-from tierup.engine.evaluation import Evaluation
+from tierup.engine.evaluation import Evaluation, ResourceRecord
 from tierup.engine.mocks import AwsMocks
-from tierup.engine.monitor import ResourceRecord
 from tierup.engine.runtime import evaluate_inline
 
 SUBNET = "aws:ec2/subnet:Subnet"

@@ -10,8 +10,7 @@ import pulumi_aws as aws
 import pytest
 from tierup.components.queue import Queue, QueueArgs
 
-from tierup.engine.evaluation import Evaluation
-from tierup.engine.monitor import ResourceRecord
+from tierup.engine.evaluation import Evaluation, ResourceRecord
 from tierup.engine.runtime import evaluate_inline
 
 QUEUE = "aws:sqs/queue:Queue"

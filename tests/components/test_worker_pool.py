@@ -23,8 +23,7 @@ from tierup.components.worker_pool import (
 )
 
 from tierup.engine import wire
-from tierup.engine.evaluation import Evaluation
-from tierup.engine.monitor import ResourceRecord
+from tierup.engine.evaluation import Evaluation, ResourceRecord
 from tierup.engine.runtime import evaluate_inline
 
 POOL = "tierup:worker_pool:WorkerPool"

@@ -8,6 +8,7 @@ error as one line — to RESULT. Whatever the program prints goes to stderr.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import runpy
@@ -40,6 +41,7 @@ def describe_failure(exc: BaseException, project_root: Path) -> str:
 
 
 def main(request_path: str, result_path: str) -> int:
+    gc.disable()  # a short-lived process that allocates a lot and frees it all at exit: no need to collect
     request: dict[str, Any] = json.loads(Path(request_path).read_text())
     real_stdout = sys.stdout
     sys.stdout = sys.stderr  # the program's prints must not mix with anything we report
@@ -78,4 +80,9 @@ def main(request_path: str, result_path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    exit_code = main(sys.argv[1], sys.argv[2])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The result is written: skip the interpreter's teardown (joining the SDK's gRPC and executor
+    # threads, collecting every Output), which adds a tenth of a second and changes nothing.
+    os._exit(exit_code)

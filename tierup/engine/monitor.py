@@ -10,7 +10,6 @@ dependencies, property dependencies, options and provider, plus the stack's outp
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -22,40 +21,8 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from tierup.engine import wire
+from tierup.engine.evaluation import STACK_TYPE, ResourceRecord
 from tierup.engine.mocks import AwsMocks
-
-STACK_TYPE = "pulumi:pulumi:Stack"
-
-
-@dataclass
-class ResourceRecord:
-    """One registered resource, as the engine knows it after registration."""
-
-    urn: str
-    type: str
-    name: str
-    custom: bool
-    parent: str = ""
-    id: str = ""
-    dependencies: list[str] = field(default_factory=list)
-    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
-    inputs: dict[str, Any] = field(default_factory=dict)
-    outputs: dict[str, Any] = field(default_factory=dict)
-    protect: bool = False
-    retain_on_delete: bool = False
-    ignore_changes: list[str] = field(default_factory=list)
-    delete_before_replace: bool = False
-    additional_secret_outputs: list[str] = field(default_factory=list)
-    provider: str = ""
-    #: Where the program declared it: ``{"file": <path relative to the project>, "line": n}``, or None.
-    source: dict[str, Any] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ResourceRecord:
-        return cls(**data)
 
 
 def qualified_type(urn: str) -> str:
