@@ -1,9 +1,10 @@
-"""Network: a VPC with public and private subnets per AZ, internet and NAT egress, flow logs, S3 endpoint."""
+"""Network: a VPC with public and private subnets per AZ, NAT egress, flow logs and VPC endpoints."""
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,6 +22,27 @@ PRIVATE_SLOT_OFFSET = 8
 #: The arm64 Amazon Linux 2023 AMI, as AWS publishes it in public SSM parameters.
 NAT_INSTANCE_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 NAT_INSTANCE_TYPE = "t4g.nano"
+#: The AWS APIs tierup instances call at boot and at run time: ECR login and pull (the layers come from S3,
+#: through the gateway endpoint), CloudWatch Logs (the awslogs driver), Secrets Manager and SSM (secrets,
+#: the SSM agent and Session Manager), SQS (workers), CloudWatch metrics, the Auto Scaling API (the
+#: worker's lifecycle-hook completion), KMS (secrets under a customer managed key) and STS.
+INTERFACE_ENDPOINT_SERVICES: tuple[str, ...] = (
+    "ecr.api",
+    "ecr.dkr",
+    "logs",
+    "secretsmanager",
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+    "sqs",
+    "monitoring",
+    "autoscaling",
+    "kms",
+    "sts",
+)
+#: What one interface endpoint costs per AZ per month (us-east-1: $0.01 per AZ-hour), before data.
+INTERFACE_ENDPOINT_MONTHLY_USD_PER_AZ = 7.30
+_SERVICE_SUFFIX = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$")
 
 
 @dataclass
@@ -43,6 +65,12 @@ class NetworkArgs:
     flow_log_retention_days: int = 30
     """Days the flow-log group keeps events (default 30)."""
 
+    interface_endpoints: list[str] | None = None
+    """Interface VPC endpoints to create in the private subnets, as service suffixes (``"ecr.api"`` for
+    ``com.amazonaws.<region>.ecr.api``). Default: :data:`INTERFACE_ENDPOINT_SERVICES` (12 services) when
+    ``nat`` is ``none``, none otherwise; ``[]`` creates none even with ``nat="none"``. Each costs about
+    $7.30/month per AZ plus $0.01/GB (the default 12 in 2 AZs: about $175/month)."""
+
     availability_zones: list[str] | None = None
     """Pin the AZ names (default: the region's first ``az_count`` available AZs); pinning keeps the
     subnets in place even if AWS later reports one AZ as unavailable."""
@@ -55,9 +83,16 @@ class Network(TierComponent):
     """A VPC with a public and a private subnet in each AZ, the way production tiers need it.
 
     Public subnets route to an internet gateway; private subnets reach the internet through NAT
-    (per ``nat``) and S3 through a free gateway endpoint. Subnet CIDRs come from fixed slots per AZ
-    index (public AZ *i* = slot *i*, private AZ *i* = slot 8 + *i* of 16 equal slots), and child names
-    carry the AZ index, so raising ``az_count`` only adds subnets::
+    (per ``nat``) and S3 through a free gateway endpoint. With ``nat="none"`` they have no internet
+    route, so the AWS APIs the instances call (ECR, CloudWatch Logs and metrics, Secrets Manager, SSM,
+    SQS, Auto Scaling, KMS, STS: :data:`INTERFACE_ENDPOINT_SERVICES`) are reached through interface
+    endpoints in the private subnets (one network interface per AZ, private DNS on, so the usual
+    hostnames resolve to them), behind one security group admitting 443/tcp from the VPC CIDR only.
+    ``interface_endpoints`` trims that list, or asks for endpoints in the other modes too.
+
+    Subnet CIDRs come from fixed slots per AZ index (public AZ *i* = slot *i*, private AZ *i* = slot
+    8 + *i* of 16 equal slots), and child names carry the AZ index (endpoints carry their service), so
+    raising ``az_count`` only adds subnets and adding an endpoint renames nothing::
 
         network = Network("net", NetworkArgs(cidr="10.20.0.0/16", az_count=3, nat="per-az", flow_logs=True))
         pulumi.export("vpc_id", network.vpc_id)
@@ -66,7 +101,11 @@ class Network(TierComponent):
     **Cost**: the VPC, subnets, route tables, internet gateway and S3 endpoint are free. A NAT gateway
     costs about $33/month each plus $0.045/GB processed (``per-az``: one per AZ; ``single``: one);
     a NAT instance (``instance``) about $3/month for the t4g.nano plus $3.65/month for its public IPv4
-    address. Flow logs cost CloudWatch ingestion ($0.50/GB) and storage.
+    address. Flow logs cost CloudWatch ingestion ($0.50/GB) and storage. Interface endpoints cost about
+    $7.30/month each per AZ plus $0.01/GB processed: ``nat="none"``'s 12 services in 2 AZs come to about
+    $175/month (3 AZs: about $263), more than a single NAT gateway. That is still the price of private
+    egress to AWS without a NAT: pick ``none`` to have no internet route, not to save money, and list only
+    the services your tiers call in ``interface_endpoints``.
     """
 
     TRANSFORMABLE = frozenset(
@@ -89,6 +128,9 @@ class Network(TierComponent):
             "flow_log_role_policy",
             "flow_log",
             "s3_endpoint",
+            "interface_endpoint",
+            "endpoint_security_group",
+            "endpoint_ingress_rule",
         }
     )
 
@@ -107,6 +149,8 @@ class Network(TierComponent):
     nat_instance: aws.ec2.Instance | None
     flow_log: aws.ec2.FlowLog | None
     s3_endpoint: aws.ec2.VpcEndpoint
+    endpoint_security_group: aws.ec2.SecurityGroup | None
+    interface_endpoints: dict[str, aws.ec2.VpcEndpoint]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         self._validate(args)
@@ -123,6 +167,7 @@ class Network(TierComponent):
         self._create_nat()
         self._create_flow_logs()
         self._create_s3_endpoint()
+        self._create_interface_endpoints()
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in self.public_subnets])
         self.private_subnet_ids = pulumi.Output.all(*[s.id for s in self.private_subnets])
         self.register_outputs(
@@ -134,6 +179,7 @@ class Network(TierComponent):
                 "privateSubnetIds": self.private_subnet_ids,
                 "natGatewayIds": [n.id for n in self.nat_gateways],
                 "natInstanceId": self.nat_instance.id if self.nat_instance else None,
+                "interfaceEndpointIds": {svc: ep.id for svc, ep in self.interface_endpoints.items()},
             }
         )
 
@@ -151,6 +197,29 @@ class Network(TierComponent):
             raise ValueError(f"Network az_count must be 1 to {PRIVATE_SLOT_OFFSET} (got {args.az_count})")
         if args.nat not in NAT_MODES:
             raise ValueError(f"Network nat '{args.nat}' is not one of {', '.join(NAT_MODES)}")
+        if args.interface_endpoints is not None:
+            Network._validate_endpoint_services(args.interface_endpoints)
+
+    @staticmethod
+    def _validate_endpoint_services(services: list[str]) -> None:
+        if isinstance(services, str):
+            raise ValueError(
+                f"Network interface_endpoints must be a list of services (got the string '{services}')"
+            )
+        for service in services:
+            suffix = isinstance(service, str) and not service.startswith("com.amazonaws.")
+            if not suffix or not _SERVICE_SUFFIX.match(service):
+                raise ValueError(
+                    f"Network interface_endpoints: '{service}' is not a service suffix such as 'ecr.api'"
+                    " (the part after com.amazonaws.<region>.)"
+                )
+            if service == "s3":
+                raise ValueError(
+                    "Network interface_endpoints: 's3' is already served by the free S3 gateway endpoint"
+                )
+        repeated = sorted({s for s in services if services.count(s) > 1})
+        if repeated:
+            raise ValueError(f"Network interface_endpoints lists {', '.join(repeated)} more than once")
 
     def _pick_azs(self) -> list[str]:
         names = self._args.availability_zones
@@ -467,6 +536,72 @@ class Network(TierComponent):
                 "vpc_endpoint_type": "Gateway",
                 "route_table_ids": [t.id for t in self.private_route_tables],
                 "tags": tags(f"{self._name}-s3"),
+            },
+        )
+
+    def endpoint_services(self) -> list[str]:
+        """The services that get an interface endpoint: the explicit list, else the defaults for ``none``."""
+        chosen = self._args.interface_endpoints
+        if chosen is not None:
+            return list(chosen)
+        return list(INTERFACE_ENDPOINT_SERVICES) if self._args.nat == "none" else []
+
+    def _create_interface_endpoints(self) -> None:
+        self.endpoint_security_group = None
+        self.interface_endpoints = {}
+        services = self.endpoint_services()
+        if not services:
+            return
+        region = aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
+        group = self.endpoint_security_group = self._create_endpoint_security_group()
+        for service in services:
+            self.interface_endpoints[service] = self._create_interface_endpoint(service, region, group)
+
+    def _create_endpoint_security_group(self) -> aws.ec2.SecurityGroup:
+        """HTTPS in from the VPC only; no egress rule (endpoints answer, they never initiate)."""
+        group = self.child(
+            "endpoint_security_group",
+            aws.ec2.SecurityGroup,
+            f"{self._name}-endpoints",
+            {
+                "vpc_id": self.vpc_id,
+                "description": "tierup interface VPC endpoints: HTTPS from inside the VPC only",
+                "tags": tags(f"{self._name}-endpoints"),
+            },
+        )
+        self.child(
+            "endpoint_ingress_rule",
+            aws.vpc.SecurityGroupIngressRule,
+            f"{self._name}-endpoints-https-from-vpc",
+            {
+                "security_group_id": group.id,
+                "ip_protocol": "tcp",
+                "from_port": 443,
+                "to_port": 443,
+                "cidr_ipv4": self.cidr_block,
+                "description": "HTTPS to the AWS APIs from inside the VPC",
+                "tags": tags(f"{self._name}-endpoints-https-from-vpc"),
+            },
+        )
+        return group
+
+    def _create_interface_endpoint(
+        self, service: str, region: str, group: aws.ec2.SecurityGroup
+    ) -> aws.ec2.VpcEndpoint:
+        """One endpoint, named after its service (never an index), with a network interface per AZ."""
+        name = f"{self._name}-endpoint-{service}"
+        return self.child(
+            "interface_endpoint",
+            aws.ec2.VpcEndpoint,
+            name,
+            {
+                "vpc_id": self.vpc_id,
+                "service_name": f"com.amazonaws.{region}.{service}",
+                "vpc_endpoint_type": "Interface",
+                "subnet_ids": [s.id for s in self.private_subnets],
+                "security_group_ids": [group.id],
+                "private_dns_enabled": True,
+                "tags": tags(name, {"tierup:service": service}),
             },
         )
 

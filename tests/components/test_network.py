@@ -1,4 +1,4 @@
-"""Network: subnets in fixed slots, NAT modes, flow logs, S3 endpoint, transforms."""
+"""Network: subnets in fixed slots, NAT modes, flow logs, S3 and interface endpoints, transforms."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ from typing import Any
 
 import pulumi
 import pytest
-from tierup.components.network import NAT_INSTANCE_AMI_PARAMETER, Network, NetworkArgs
+from tierup.components.network import (
+    INTERFACE_ENDPOINT_SERVICES,
+    NAT_INSTANCE_AMI_PARAMETER,
+    Network,
+    NetworkArgs,
+)
 
 from tierup.engine.evaluation import Evaluation, ResourceRecord
 from tierup.engine.mocks import AwsMocks
@@ -23,6 +28,25 @@ NAT = "aws:ec2/natGateway:NatGateway"
 EIP = "aws:ec2/eip:Eip"
 INSTANCE = "aws:ec2/instance:Instance"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+#: What the tiers call at boot and at run time (ECR, logs, secrets, SSM agent, SQS, metrics, ASG hooks...).
+TIER_SERVICES = [
+    "ecr.api",
+    "ecr.dkr",
+    "logs",
+    "secretsmanager",
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+    "sqs",
+    "monitoring",
+    "autoscaling",
+    "kms",
+    "sts",
+]
 
 
 def evaluate(args: NetworkArgs, name: str = "net") -> Evaluation:
@@ -33,6 +57,10 @@ def evaluate(args: NetworkArgs, name: str = "net") -> Evaluation:
         pulumi.export("privateSubnetIds", net.private_subnet_ids)
         pulumi.export("azs", net.azs)
         pulumi.export("cidrBlock", net.cidr_block)
+        pulumi.export("interfaceEndpointIds", {svc: ep.id for svc, ep in net.interface_endpoints.items()})
+        pulumi.export(
+            "endpointSecurityGroupId", net.endpoint_security_group and net.endpoint_security_group.id
+        )
 
     return evaluate_inline(program, project="t", stack="prod", config={"aws:region": "us-east-1"})
 
@@ -74,6 +102,19 @@ def private_default_routes(ev: Evaluation) -> dict[int, ResourceRecord]:
         for r in ev.find(type=ROUTE)
         if r.inputs["routeTableId"] in tables and r.inputs.get("destinationCidrBlock") == "0.0.0.0/0"
     }
+
+
+def interface_endpoints(ev: Evaluation) -> dict[str, ResourceRecord]:
+    """Service suffix (``ecr.api``) → that service's interface endpoint."""
+    return {
+        r.inputs["serviceName"].split(".", 3)[3]: r
+        for r in ev.find(type=ENDPOINT)
+        if r.inputs["vpcEndpointType"] == "Interface"
+    }
+
+
+def private_subnet_ids(ev: Evaluation) -> list[str]:
+    return [r.id for r in ev.find(type=SUBNET) if "-private-" in r.name]
 
 
 def subnet_az(ev: Evaluation, subnet_id: str) -> str:
@@ -154,6 +195,13 @@ def test_slots_fit_inside_the_vpc_without_overlap_for_16_to_24(cidr: str) -> Non
         (NetworkArgs(az_count=0), "az_count"),
         (NetworkArgs(az_count=9), "az_count"),
         (NetworkArgs(nat="gateway"), "nat 'gateway'"),  # type: ignore[arg-type]
+        (NetworkArgs(interface_endpoints=["com.amazonaws.us-east-1.ssm"]), "not a service suffix"),
+        (NetworkArgs(interface_endpoints=["ECR.API"]), "not a service suffix"),
+        (NetworkArgs(interface_endpoints=["ssm", ""]), "not a service suffix"),
+        (NetworkArgs(interface_endpoints=[None]), "not a service suffix"),  # type: ignore[list-item]
+        (NetworkArgs(interface_endpoints=["s3"]), "S3 gateway endpoint"),
+        (NetworkArgs(interface_endpoints=["ssm", "sqs", "ssm"]), "lists ssm more than once"),
+        (NetworkArgs(interface_endpoints="ssm"), "must be a list"),  # type: ignore[arg-type]
     ],
 )
 def test_invalid_args_raise_early(args: NetworkArgs, message: str) -> None:
@@ -331,10 +379,114 @@ def test_region_follows_the_provider() -> None:
         stack="dev",
         config={"aws:region": "eu-west-1"},
     )
-    assert (
-        ev.one(type="aws:ec2/vpcEndpoint:VpcEndpoint").inputs["serviceName"] == "com.amazonaws.eu-west-1.s3"
+    assert ev.one(type=ENDPOINT, name="net-s3").inputs["serviceName"] == "com.amazonaws.eu-west-1.s3"
+    assert ev.one(type=ENDPOINT, name="net-endpoint-ecr.dkr").inputs["serviceName"] == (
+        "com.amazonaws.eu-west-1.ecr.dkr"
     )
     assert ev.one(type=SUBNET, name="net-public-1").inputs["availabilityZone"] == "eu-west-1b"
+
+
+# ---- interface endpoints --------------------------------------------------------------------
+
+
+def test_default_services_are_what_the_tiers_call() -> None:
+    assert list(INTERFACE_ENDPOINT_SERVICES) == TIER_SERVICES
+
+
+def test_nat_none_creates_an_interface_endpoint_per_service_in_the_private_subnets(
+    no_nat: Evaluation,
+) -> None:
+    endpoints = interface_endpoints(no_nat)
+    assert sorted(endpoints) == sorted(TIER_SERVICES)
+    vpc = no_nat.one(type="aws:ec2/vpc:Vpc")
+    private = private_subnet_ids(no_nat)
+    assert len(private) == 2
+    for service, endpoint in endpoints.items():
+        i = endpoint.inputs
+        assert endpoint.name == f"net-endpoint-{service}"
+        assert i["serviceName"] == f"com.amazonaws.us-east-1.{service}"
+        assert i["vpcEndpointType"] == "Interface"
+        assert i["vpcId"] == vpc.id
+        assert i["subnetIds"] == private  # one network interface per AZ, never in a public subnet
+        assert i["privateDnsEnabled"] is True
+        assert "routeTableIds" not in i and "policy" not in i
+    # the S3 gateway endpoint stays, for the ECR layers
+    assert no_nat.one(type=ENDPOINT, name="net-s3").inputs["vpcEndpointType"] == "Gateway"
+
+
+def test_interface_endpoints_attribute_maps_each_service_to_its_endpoint(no_nat: Evaluation) -> None:
+    ids = {service: r.id for service, r in interface_endpoints(no_nat).items()}
+    assert no_nat.outputs["interfaceEndpointIds"] == ids
+
+
+def test_endpoint_security_group_admits_only_https_from_the_vpc(no_nat: Evaluation) -> None:
+    group = no_nat.one(type=SG, name="net-endpoints")
+    assert no_nat.outputs["endpointSecurityGroupId"] == group.id
+    assert group.inputs["vpcId"] == no_nat.one(type="aws:ec2/vpc:Vpc").id
+    assert "ingress" not in group.inputs and "egress" not in group.inputs
+    assert all(r.inputs["securityGroupIds"] == [group.id] for r in interface_endpoints(no_nat).values())
+    (rule,) = [r for r in no_nat.find(type=INGRESS) if r.inputs["securityGroupId"] == group.id]
+    assert {k: rule.inputs.get(k) for k in ("ipProtocol", "fromPort", "toPort", "cidrIpv4", "cidrIpv6")} == {
+        "ipProtocol": "tcp",
+        "fromPort": 443,
+        "toPort": 443,
+        "cidrIpv4": "10.0.0.0/16",
+        "cidrIpv6": None,
+    }
+    assert "referencedSecurityGroupId" not in rule.inputs and "prefixListId" not in rule.inputs
+    assert not no_nat.find(type=EGRESS)
+    assert not no_nat.find(type="aws:ec2/securityGroupRule:SecurityGroupRule")
+
+
+def test_endpoint_ingress_follows_the_vpc_cidr() -> None:
+    ev = evaluate(NetworkArgs(cidr="172.16.0.0/20", nat="none"))
+    (rule,) = ev.find(type=INGRESS)
+    assert rule.inputs["cidrIpv4"] == "172.16.0.0/20"
+
+
+def test_other_nat_modes_create_no_interface_endpoints_by_default(
+    single: Evaluation, per_az: Evaluation, nat_instance: Evaluation
+) -> None:
+    for ev in (single, per_az, nat_instance):
+        assert [r.name for r in ev.find(type=ENDPOINT)] == ["net-s3"]
+        assert not ev.find(type=SG, name="net-endpoints")
+        assert ev.outputs["interfaceEndpointIds"] == {}
+        assert ev.outputs.get("endpointSecurityGroupId") is None
+
+
+def test_an_explicit_list_creates_exactly_those_endpoints_in_any_mode() -> None:
+    ev = evaluate(
+        NetworkArgs(nat="single", az_count=3, interface_endpoints=["ssm", "ssmmessages", "ec2messages"])
+    )
+    endpoints = interface_endpoints(ev)
+    assert sorted(ev.outputs["interfaceEndpointIds"]) == ["ec2messages", "ssm", "ssmmessages"]
+    assert sorted(endpoints) == ["ec2messages", "ssm", "ssmmessages"]
+    assert all(r.inputs["subnetIds"] == private_subnet_ids(ev) for r in endpoints.values())
+    assert all(len(r.inputs["subnetIds"]) == 3 for r in endpoints.values())
+    assert len(ev.find(type=SG, name="net-endpoints")) == 1
+    assert len(ev.find(type=NAT)) == 1  # the NAT is still there
+
+
+def test_an_empty_list_turns_the_endpoints_off_even_without_nat() -> None:
+    ev = evaluate(NetworkArgs(nat="none", interface_endpoints=[]))
+    assert [r.name for r in ev.find(type=ENDPOINT)] == ["net-s3"]
+    assert not ev.find(type=SG) and not ev.find(type=INGRESS)
+
+
+def test_adding_endpoints_renames_nothing(single: Evaluation, no_nat: Evaluation) -> None:
+    with_endpoints = evaluate(NetworkArgs(interface_endpoints=["ssm", "sqs"]))
+    assert {r.urn for r in single.resources} <= {r.urn for r in with_endpoints.resources}
+    # a longer list keeps the shorter list's endpoints (named by service, not by position)
+    trimmed = evaluate(NetworkArgs(nat="none", interface_endpoints=["sqs", "ssm"]))
+    assert {r.urn for r in trimmed.resources} <= {r.urn for r in no_nat.resources}
+
+
+def test_raising_az_count_adds_a_network_interface_to_the_same_endpoints(no_nat: Evaluation) -> None:
+    three = evaluate(NetworkArgs(nat="none", az_count=3))
+    before, after = interface_endpoints(no_nat), interface_endpoints(three)
+    assert {r.urn for r in before.values()} == {r.urn for r in after.values()}
+    assert all(r.inputs["subnetIds"] == private_subnet_ids(three) for r in after.values())
+    assert all(len(r.inputs["subnetIds"]) == 3 for r in after.values())
 
 
 # ---- transforms -----------------------------------------------------------------------------
@@ -360,3 +512,29 @@ def test_unknown_transform_key_raises_naming_the_valid_keys() -> None:
     bad: dict[str, Callable[..., Any] | dict[str, Any]] = {"subnets": {"tags": {}}}
     with pytest.raises(ValueError, match=r"unknown transform key\(s\) subnets; valid keys: .*private_subnet"):
         evaluate(NetworkArgs(transform=bad))
+
+
+def test_endpoint_children_take_transforms() -> None:
+    def no_private_dns_for_sts(args: dict[str, Any], opts: pulumi.ResourceOptions) -> None:
+        if args["service_name"].endswith(".sts"):
+            args["private_dns_enabled"] = False
+
+    def team_tag(args: dict[str, Any], opts: pulumi.ResourceOptions) -> dict[str, Any]:
+        return {**args, "tags": {**args["tags"], "team": "edge"}}
+
+    transform: dict[str, Any] = {
+        "interface_endpoint": no_private_dns_for_sts,
+        "endpoint_security_group": team_tag,
+        "endpoint_ingress_rule": {"cidr_ipv4": "10.0.128.0/17", "description": "private subnets only"},
+    }
+    ev = evaluate(NetworkArgs(nat="none", transform=transform))
+    endpoints = interface_endpoints(ev)
+    assert {s for s, r in endpoints.items() if r.inputs["privateDnsEnabled"] is False} == {"sts"}
+    assert ev.one(type=SG, name="net-endpoints").inputs["tags"]["team"] == "edge"
+    rule = ev.one(type=INGRESS).inputs
+    assert (rule["cidrIpv4"], rule["description"], rule["fromPort"]) == (
+        "10.0.128.0/17",
+        "private subnets only",
+        443,
+    )
+    assert {"interface_endpoint", "endpoint_security_group", "endpoint_ingress_rule"} <= Network.TRANSFORMABLE
