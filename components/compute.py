@@ -494,7 +494,8 @@ class InstanceGroup:
     ) -> aws.autoscaling.Group:
         """Create the Auto Scaling group (key ``auto_scaling_group``) once the role has all its grants.
 
-        ``depends_on`` lists what instances need before they boot (grants, ingress rules, listener rules).
+        ``depends_on`` lists what instances need before they boot (grants, ingress rules, listener rules);
+        the network's interface endpoints (``nat="none"``) are always among them.
         """
         if self.asg is not None:
             raise AssertionError(f"{self._label}: launch() called twice")
@@ -532,7 +533,13 @@ class InstanceGroup:
         }
         if target_group_arns:
             group_args["target_group_arns"] = list(target_group_arns)
-        needs: list[pulumi.Resource] = [*self.role_policies, *(d for d in depends_on if d is not None)]
+        # without a NAT, instances reach ECR, Secrets Manager and CloudWatch through the network's endpoints
+        endpoints = list((getattr(args.network, "interface_endpoints", None) or {}).values())
+        needs: list[pulumi.Resource] = [
+            *self.role_policies,
+            *endpoints,
+            *(d for d in depends_on if d is not None),
+        ]
         self.asg = self._owner.child(
             "auto_scaling_group",
             aws.autoscaling.Group,

@@ -8,6 +8,7 @@ from the wheel alone.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -23,6 +24,11 @@ from tests.helpers import REPO, TESTS
 def fresh(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(python of a fresh venv with the wheel installed, its site-packages)."""
     root = tmp_path_factory.mktemp("wheel")
+    # build from a copy: setuptools writes build/ and *.egg-info into the source tree, and parallel
+    # test workers must not share them
+    source = root / "source"
+    ignored = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__")
+    shutil.copytree(REPO, source, ignore=ignored)
     subprocess.run(
         [
             sys.executable,
@@ -34,7 +40,7 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             "-q",
             "-w",
             root / "dist",
-            REPO,
+            source,
         ],
         check=True,
         capture_output=True,

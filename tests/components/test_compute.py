@@ -510,3 +510,17 @@ def test_unknown_transform_key_names_the_valid_ones() -> None:
 def test_records_are_realistic(arm: Evaluation) -> None:
     record: ResourceRecord = arm.one(type=ASG)
     assert record.urn == "urn:pulumi:prod::t::tierup:test:Owner$aws:autoscaling/group:Group::web-asg"
+
+
+def test_without_a_nat_instances_wait_for_the_interface_endpoints() -> None:
+    def program() -> None:
+        network = Network("net", NetworkArgs(az_count=2, nat="none"))
+        Owner("web", network, Container(image="nginx"))
+
+    ev = evaluate_inline(program, project="t", stack="prod", config={"aws:region": "us-east-1"})
+    endpoints = {
+        r.urn
+        for r in ev.find(type="aws:ec2/vpcEndpoint:VpcEndpoint")
+        if r.inputs["vpcEndpointType"] == "Interface"
+    }
+    assert endpoints and endpoints <= set(ev.one(type=ASG).dependencies)
