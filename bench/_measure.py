@@ -8,6 +8,7 @@ machine must hold at once, not only the CLI's share.
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import time
@@ -20,6 +21,7 @@ class Run:
     seconds: float
     peak_rss_mb: float
     exit_code: int
+    cpu_seconds: float  # user + system of the whole tree: steadier than wall time on a noisy machine
 
 
 def _children(pid: int) -> list[int]:
@@ -46,6 +48,7 @@ def _tree_rss_kb(pid: int) -> int:
 
 
 def run_once(command: list[str], cwd: Path, sample_every: float = 0.005) -> Run:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
@@ -53,7 +56,9 @@ def run_once(command: list[str], cwd: Path, sample_every: float = 0.005) -> Run:
         peak = max(peak, _tree_rss_kb(process.pid))
         time.sleep(sample_every)
     elapsed = time.perf_counter() - start
-    return Run(elapsed, peak / 1024, process.returncode)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(elapsed, peak / 1024, process.returncode, cpu)
 
 
 def measure(command: list[str], cwd: Path, runs: int, warmups: int = 1) -> list[Run]:
@@ -65,9 +70,10 @@ def measure(command: list[str], cwd: Path, runs: int, warmups: int = 1) -> list[
 def summary(name: str, results: list[Run]) -> str:
     times = sorted(r.seconds for r in results)
     rss = max(r.peak_rss_mb for r in results)
+    cpu = statistics.median(r.cpu_seconds for r in results)
     return (
         f"{name}: median {statistics.median(times):.3f} s "
-        f"(min {times[0]:.3f}, max {times[-1]:.3f}, n={len(times)}), peak RSS {rss:.0f} MB, "
+        f"(min {times[0]:.3f}, max {times[-1]:.3f}, n={len(times)}), CPU {cpu:.2f} s, peak RSS {rss:.0f} MB, "
         f"exit codes {sorted({r.exit_code for r in results})}"
     )
 
