@@ -1,15 +1,7 @@
-"""Evaluate a project's stack in a child process (re-exported as ``tierup.engine``).
+"""Evaluate a project's stack in a child process (the functions ``tierup.engine`` exports).
 
-    from tierup.engine import evaluate
-
-    evaluation = evaluate("path/to/project", "prod")
-    for resource in evaluation.custom_resources():
-        print(resource.urn)
-
-The program runs in a child process (the project's virtualenv when ``Pulumi.yaml`` names one that
-exists, else this interpreter) under ``pulumi.runtime`` mocks that answer like AWS; see
-:mod:`tierup.engine.runtime` for what is recorded. Importing this package is cheap: Pulumi is
-imported only in the child.
+The child runs ``python -m tierup.engine.child`` with the project's virtualenv when ``Pulumi.yaml``
+names one that exists, else this interpreter; Pulumi is imported only there.
 """
 
 from __future__ import annotations
