@@ -68,11 +68,22 @@ class Evaluation:
                 return r
         raise KeyError(urn)
 
-    def find(self, type: str | None = None, name: str | None = None) -> list[ResourceRecord]:
-        """Resources matching a type token and/or a logical name."""
-        return [
-            r for r in self.resources if (type is None or r.type == type) and (name is None or r.name == name)
-        ]
+    def find(
+        self, type: str | None = None, name: str | None = None, parent_type: str | None = None
+    ) -> list[ResourceRecord]:
+        """Resources matching a type token, a logical name and/or the type of their parent component."""
+
+        def matches(r: ResourceRecord) -> bool:
+            if type is not None and r.type != type:
+                return False
+            if name is not None and r.name != name:
+                return False
+            return not (
+                parent_type is not None
+                and (not r.parent or r.parent.split("::")[2].split("$")[-1] != parent_type)
+            )
+
+        return [r for r in self.resources if matches(r)]
 
     def one(self, type: str | None = None, name: str | None = None) -> ResourceRecord:
         found = self.find(type, name)
