@@ -33,6 +33,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import pulumi
 import pulumi_aws as aws
 
+from tierup.aws_facts import (
+    AL2023_AMI_PARAMETERS,
+    ENV_NAME,
+    architecture,
+    ecr_registry,
+)
+
 from ._base import tags
 from .network import Network
 
@@ -55,10 +62,7 @@ INSTANCE_GROUP_KEYS: frozenset[str] = frozenset(
 )
 
 #: Public SSM parameters holding the latest Amazon Linux 2023 AMI per architecture.
-AMI_PARAMETERS: dict[str, str] = {
-    "arm64": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
-    "x86_64": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
-}
+AMI_PARAMETERS = AL2023_AMI_PARAMETERS
 #: AWS managed policies every instance role gets: Session Manager access and pulling from ECR.
 SSM_CORE_POLICY = "AmazonSSMManagedInstanceCore"
 ECR_PULL_POLICY = "AmazonEC2ContainerRegistryPullOnly"
@@ -81,36 +85,7 @@ GROUP_METRICS = [
 USER_DATA_LIMIT = 16 * 1024
 ROOT_DEVICE = "/dev/xvda"
 
-_INSTANCE_TYPE = re.compile(r"^(?P<family>[a-z][a-z0-9-]*)\.(?P<size>[a-z0-9][a-z0-9-]*)$")
-_FAMILY = re.compile(r"^[a-z]+\d+(?P<options>[a-z-]*)$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:(secret:|parameter/)\S+$")
-_ECR_REGISTRY = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?$")
-
-Architecture = Literal["arm64", "x86_64"]
-
-
-# ---- instance types ------------------------------------------------------------------------------
-
-
-def architecture(instance_type: str) -> Architecture:
-    """``arm64`` for Graviton types (generation digit followed by ``g``: t4g, m7g, c7gn…), else ``x86_64``."""
-    match = _INSTANCE_TYPE.match(instance_type)
-    if not match:
-        raise ValueError(f"instance type '{instance_type}' is not of the form family.size (e.g. t4g.small)")
-    family = _FAMILY.match(match["family"])  # u-6tb1 and the like have no generation: x86_64
-    options = family["options"].split("-", 1)[0] if family else ""
-    return "arm64" if "g" in options else "x86_64"
-
-
-def ami_parameter(instance_type: str) -> str:
-    """The public SSM parameter naming the latest AL2023 AMI for this instance type's architecture."""
-    return AMI_PARAMETERS[architecture(instance_type)]
-
-
-def docker_platform(instance_type: str) -> str:
-    """The Docker build platform matching the instance type (``linux/arm64`` or ``linux/amd64``)."""
-    return "linux/arm64" if architecture(instance_type) == "arm64" else "linux/amd64"
 
 
 # ---- args ----------------------------------------------------------------------------------------
@@ -243,7 +218,7 @@ class InstanceGroup:
                 f"use one of {', '.join(map(str, sorted(LOG_RETENTION_DAYS)))}"
             )
         for key in [*args.container.env, *args.container.secrets]:
-            if not _ENV_NAME.match(key):
+            if not ENV_NAME.match(key):
                 raise ValueError(f"{label}: '{key}' is not a valid environment variable name")
         both = sorted(set(args.container.env) & set(args.container.secrets))
         if both:
@@ -622,13 +597,6 @@ def _resolve_dict(values: Mapping[str, pulumi.Output[str]]) -> pulumi.Output[dic
     if not values:
         return pulumi.Output.from_input({})
     return pulumi.Output.all(**values)
-
-
-def ecr_registry(image: str) -> tuple[str, str] | None:
-    """``(registry host, region)`` when ``image`` lives in ECR, else ``None``."""
-    host = image.split("/", 1)[0] if "/" in image else ""
-    match = _ECR_REGISTRY.match(host)
-    return (host, match["region"]) if match else None
 
 
 def unit_name(name: str) -> str:

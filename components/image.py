@@ -12,8 +12,9 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from tierup.aws_facts import docker_platform
+
 from ._base import TierComponent, Transforms, tags
-from .compute import docker_platform
 
 #: Folders never hashed into the content tag (they do not change what the build sees in practice).
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".pulumi", ".venv", "node_modules"})

@@ -9,6 +9,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from tierup.aws_facts import MAXMEMORY_POLICIES
+
 from ._base import TierComponent, Transforms, tags
 from .network import Network
 
@@ -16,18 +18,6 @@ REDIS_PORT = 6379
 #: The special characters ElastiCache accepts in an AUTH token (no space, ``/``, ``"`` or ``@``).
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
 AUTH_TOKEN_LENGTH = 64
-MAXMEMORY_POLICIES = frozenset(
-    {
-        "volatile-lru",
-        "allkeys-lru",
-        "volatile-lfu",
-        "allkeys-lfu",
-        "volatile-random",
-        "allkeys-random",
-        "volatile-ttl",
-        "noeviction",
-    }
-)
 SNAPSHOT_WINDOW = "03:00-04:00"
 MAINTENANCE_WINDOW = "sun:05:00-sun:06:00"
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pulumi
 
+from tierup.aws_facts import architecture
 from tierup.components import (
     Alarms,
     AlarmsArgs,
@@ -39,7 +40,6 @@ from tierup.components import (
     WorkerPool,
     WorkerPoolArgs,
 )
-from tierup.components.compute import architecture
 from tierup.settings import BuildSettings, StackSettings
 
 

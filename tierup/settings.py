@@ -41,6 +41,7 @@ from pydantic.fields import FieldInfo
 from pydantic.json_schema import models_json_schema
 from pydantic_core import PydanticUndefined
 
+from tierup.aws_facts import ECR_REGISTRY, ENV_NAME, ENVIRONMENTS, Environment, MaxmemoryPolicy
 from tierup.errors import TierupError
 
 __all__ = [
@@ -63,23 +64,11 @@ __all__ = [
     "render_reference_markdown",
 ]
 
-ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
 DEFAULT_REGION = "us-east-1"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-Environment = Literal["dev", "staging", "prod"]
 NatMode = Literal["per-az", "single", "instance", "none"]
 RedisEngine = Literal["valkey", "redis"]
-MaxmemoryPolicy = Literal[
-    "volatile-lru",
-    "allkeys-lru",
-    "volatile-lfu",
-    "allkeys-lfu",
-    "volatile-random",
-    "allkeys-random",
-    "volatile-ttl",
-    "noeviction",
-]
 DEFAULT_ENGINE_VERSIONS: dict[str, str] = {"valkey": "8.0", "redis": "7.1"}
 
 
@@ -134,7 +123,7 @@ _CIDR_RE = r"^([0-9]{1,3}\.){3}[0-9]{1,3}/(1[6-9]|2[0-4])$"
 _REGION_RE = r"^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$"
 _CERT_ARN_RE = r"^arn:aws(-[a-z]+)*:acm:([a-z]{2}(-[a-z]+)+-[0-9]{1,2}):[0-9]{12}:certificate/[A-Za-z0-9-]+$"
 _ENGINE_VERSION_RE = r"^[0-9]+\.([0-9]+|x)(\.[0-9]+)?$"
-_ENV_NAME_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_ENV_NAME_RE = ENV_NAME.pattern
 _EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _HTTPS_URL_RE = r"^https://[^\s/?#@]+[^\s]*$"
 _HEALTH_PATH_RE = r"^/[^\s]*$"
@@ -145,7 +134,7 @@ _IMAGE_RE = (
     rf"^(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?/)?{_PATH_PART}(?:/{_PATH_PART})*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$"
 )
-_ECR_IMAGE_RE = r"^[0-9]{12}\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+_ECR_IMAGE_RE = ECR_REGISTRY.pattern.rstrip("$") + "/"
 
 
 def _check_cidr(value: str) -> str:
@@ -871,7 +860,7 @@ class StackSettings(_Model):
         for section, tier in (("app", self.app), ("workers", self.workers)):
             image = tier.image if tier is not None else None
             match = re.match(_ECR_IMAGE_RE, image or "")
-            if image is not None and (match is None or match.group(2) != self.region):
+            if image is not None and (match is None or match["region"] != self.region):
                 raise _Problem(
                     "can't be pulled with tierup:network.nat none (private subnets have no internet route);"
                     f" use an ECR image in {self.region} or build, or set nat to single or instance",

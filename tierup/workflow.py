@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tierup.aws_facts import ENVIRONMENTS
+
 if TYPE_CHECKING:
     from tierup.engine import EvaluationRun
     from tierup.engine.evaluation import Evaluation
-
-ENVIRONMENTS = ("dev", "staging", "prod")
 
 
 def environment_for(config: Mapping[str, Any], stack: str, override: str | None = None) -> str:

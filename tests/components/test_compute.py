@@ -19,14 +19,11 @@ from tierup.components.compute import (
     Container,
     InstanceGroup,
     InstanceGroupArgs,
-    ami_parameter,
-    architecture,
-    docker_platform,
-    ecr_registry,
     render_user_data,
 )
 from tierup.components.network import Network, NetworkArgs
 
+from tierup.aws_facts import ami_parameter, architecture, docker_platform, ecr_registry
 from tierup.engine import wire
 from tierup.engine.evaluation import Evaluation, ResourceRecord
 from tierup.engine.mocks import AwsMocks
