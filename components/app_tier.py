@@ -13,6 +13,7 @@ from ._base import TierComponent, Transforms, tags
 from .compute import INSTANCE_GROUP_KEYS, Container, InstanceGroup, InstanceGroupArgs, resources_of
 from .load_balancer import LoadBalancer
 from .network import Network
+from .queue import Queue, sending_env
 
 
 @dataclass
@@ -68,10 +69,15 @@ class AppTierArgs:
     """Host headers routed to this tier, e.g. ``["api.example.com"]`` (default: any host)."""
 
     path_patterns: Sequence[str] | None = None
-    """Paths routed to this tier (default ``["/*"]``)."""
+    """Paths routed to this tier (default ``["/*"]`` when no host pattern is given)."""
 
-    priority: int = 100
-    """Listener-rule priority, unique per listener; lower wins (default 100)."""
+    priority: int | None = None
+    """Listener-rule priority, 1 to 50000, unique per listener; lower wins (default: assigned by the load
+    balancer so that more specific routes win, see :meth:`LoadBalancer.add_route`)."""
+
+    sends_to: Sequence[Queue] = ()
+    """Queues this tier may send to: each grants its role ``sqs:SendMessage`` on that queue only and adds
+    ``<QUEUE>_QUEUE_URL`` to the env, before any instance starts (default none)."""
 
     health_check_grace_period_seconds: int = 300
     """Seconds after launch before ELB health checks can mark an instance unhealthy (default 300)."""
@@ -92,17 +98,18 @@ class AppTier(TierComponent):
     instance type rolls new instances in before old ones leave, and scaling policies own the
     capacity between ``min_size`` and ``max_size``::
 
-        image = ContainerImage("web-image", ContainerImageArgs(context="./app"))
-        app = AppTier("web", AppTierArgs(
+        image = ContainerImage("api-image", ContainerImageArgs(context="./app"))
+        api = AppTier("api", AppTierArgs(
             network=network,
             load_balancer=alb,
             image=image.image_uri,
-            env={**queue.connection_env(), **cache.connection_env()},
-            secrets={"DATABASE_PASSWORD": db_password.arn},
+            host_patterns=["api.example.com"],  # priority assigned: host rules before "/*"
+            sends_to=[emails],                  # EMAILS_QUEUE_URL + send grant, before instances start
+            env=cache.connection_env(),
+            secrets={"REDIS_AUTH_TOKEN": cache.auth_secret_arn, "STRIPE_KEY": stripe_key_arn},
             requests_per_target=500,
         ))
-        queue.grant_send("web", app.role)
-        cache.allow_from("web", app.security_group)
+        cache.allow_from(api)                   # its own security group reaches Redis, nobody else's
 
     **Cost**: two t4g.small instances about $24.50/month (on demand, us-east-1) plus 20 GB gp3 each
     ($1.60/month), detailed monitoring ($2.10/month per instance) and CloudWatch Logs ingestion
@@ -121,6 +128,9 @@ class AppTier(TierComponent):
     log_group: aws.cloudwatch.LogGroup
     scaling_policies: list[aws.autoscaling.Policy]
     load_balancer: LoadBalancer
+    tier_name: str
+    priority: int
+    """The listener-rule priority, given or assigned."""
     min_size: int
     max_size: int
     port: int
@@ -130,16 +140,18 @@ class AppTier(TierComponent):
         super().__init__("tierup:app_tier:AppTier", name, args.transform, opts)
         self._args = args
         self.load_balancer = args.load_balancer
+        self.tier_name = name
         self.min_size, self.max_size, self.port = args.min_size, args.max_size, args.port
         group = self._create_instances()
         self.target_group = self._create_target_group()
         self.listener_rule = self._route()
         ingress = self._admit_load_balancer()
+        grants = [queue.grant_send(self) for queue in args.sends_to]
         self.asg = group.launch(
             target_group_arns=[self.target_group.arn],
             health_check_type="ELB",
             health_check_grace_period_seconds=args.health_check_grace_period_seconds,
-            depends_on=[self.listener_rule, *ingress],
+            depends_on=[self.listener_rule, *ingress, *grants],
         )
         self.scaling_policies = self._create_scaling_policies()
         self.register_outputs(
@@ -165,7 +177,7 @@ class AppTier(TierComponent):
                 container=Container(
                     image=args.image,
                     command=args.command,
-                    env=args.env,
+                    env=sending_env(args.sends_to, args.env),
                     secrets=args.secrets,
                     port=args.port,
                 ),
@@ -213,13 +225,17 @@ class AppTier(TierComponent):
 
     def _route(self) -> aws.lb.ListenerRule:
         args = self._args
-        return args.load_balancer.add_route(
+        hosts = list(args.host_patterns) if args.host_patterns else None
+        paths = list(args.path_patterns) if args.path_patterns else None
+        rule = args.load_balancer.add_route(
             self._name,
             self.target_group,
-            host_patterns=list(args.host_patterns) if args.host_patterns else None,
-            path_patterns=list(args.path_patterns) if args.path_patterns else ["/*"],
+            host_patterns=hosts,
+            path_patterns=paths if paths or hosts else ["/*"],
             priority=args.priority,
         )
+        self.priority = args.load_balancer.routes.routes[-1].priority
+        return rule
 
     def _admit_load_balancer(self) -> list[pulumi.Resource]:
         """The app's port, from the ALB's security group only (the rules belong to the load balancer)."""
@@ -272,5 +288,5 @@ def _validate(name: str, args: AppTierArgs) -> None:
         raise ValueError(f"{label}: cpu_target is a CPU percentage, 1 to 100 (got {args.cpu_target})")
     if args.requests_per_target is not None and args.requests_per_target <= 0:
         raise ValueError(f"{label}: requests_per_target must be > 0 (got {args.requests_per_target})")
-    if not 1 <= args.priority <= 50000:
+    if args.priority is not None and not 1 <= args.priority <= 50000:
         raise ValueError(f"{label}: priority must be 1 to 50000 (got {args.priority})")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+
+from tierup.routing import RouteTable
 
 from ._base import TierComponent, Transforms, tags
 from .network import Network
@@ -64,8 +67,9 @@ class LoadBalancer(TierComponent):
     several app tiers::
 
         lb = LoadBalancer("web", LoadBalancerArgs(network=network, certificate_arn=cert.arn, access_logs=True))
-        lb.add_route("api", api_target_group, host_patterns=["api.example.com"], priority=10)
-        lb.add_route("site", site_target_group, path_patterns=["/*"], priority=100)
+        lb.add_route("api", api_target_group, host_patterns=["api.example.com"])  # assigned 10000+
+        lb.add_route("site", site_target_group, path_patterns=["/*"])             # assigned 40000: last
+        lb.add_route("ops", ops_target_group, path_patterns=["/ops/*"], priority=5)  # given: kept
         lb.allow_to("api", api_security_group, 8080)
         pulumi.export("url", lb.url)
 
@@ -335,6 +339,11 @@ class LoadBalancer(TierComponent):
 
     # ---- wiring --------------------------------------------------------------------------
 
+    @functools.cached_property
+    def routes(self) -> RouteTable:
+        """The routes on :attr:`listener` so far (names, conditions, priorities)."""
+        return RouteTable()
+
     def add_route(
         self,
         name: str,
@@ -342,31 +351,32 @@ class LoadBalancer(TierComponent):
         *,
         host_patterns: list[str] | None = None,
         path_patterns: list[str] | None = None,
-        priority: int,
+        priority: int | None = None,
     ) -> aws.lb.ListenerRule:
         """Forward requests matching ``host_patterns`` and/or ``path_patterns`` to ``target_group``.
 
         Rules are evaluated by ascending ``priority`` (1 to 50000, unique per listener); a request no
-        rule matches gets the listener's 404.
+        rule matches gets the listener's 404. Without ``priority`` one is assigned so that more specific
+        routes win (host and path, then host, then specific paths, then ``/*``; see
+        ``tierup.routing``). A priority already used on this listener, or the same hosts and paths as
+        another route, is refused with a ``ValueError`` naming both routes.
         """
-        if not host_patterns and not path_patterns:
-            raise ValueError(
-                f"LoadBalancer '{self._name}' route '{name}': give host_patterns or path_patterns"
-            )
-        if not 1 <= priority <= 50000:
-            raise ValueError(f"LoadBalancer '{self._name}' route '{name}': priority must be 1 to 50000")
+        try:
+            route = self.routes.add(name, hosts=host_patterns, paths=path_patterns, priority=priority)
+        except ValueError as error:
+            raise ValueError(f"LoadBalancer '{self._name}': {error}") from None
         conditions: list[dict[str, Any]] = []
-        if host_patterns:
-            conditions.append({"host_header": {"values": list(host_patterns)}})
-        if path_patterns:
-            conditions.append({"path_pattern": {"values": list(path_patterns)}})
+        if route.hosts:
+            conditions.append({"host_header": {"values": list(route.hosts)}})
+        if route.paths:
+            conditions.append({"path_pattern": {"values": list(route.paths)}})
         return self.child(
             "listener_rule",
             aws.lb.ListenerRule,
             f"{self._name}-{name}",
             {
                 "listener_arn": self.listener.arn,
-                "priority": priority,
+                "priority": route.priority,
                 "actions": [{"type": "forward", "target_group_arn": target_group.arn}],
                 "conditions": conditions,
                 "tags": tags(f"{self._name}-{name}"),

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from tierup.aws_facts import ENV_NAME, env_name
+
 from ._base import TierComponent, Transforms, tags
+from ._tier import Grantee, role_of
 
 DAY = 86400
 #: The dead-letter queue keeps messages for the SQS maximum, so failures outlive the source's retention.
@@ -43,6 +47,10 @@ class QueueArgs:
     """A FIFO queue (exactly-once, ordered per message group, content-based deduplication); both names
     end in ``.fifo`` (default off)."""
 
+    env_name: str | None = None
+    """Prefix of the connection variable, ``<ENV_NAME>_QUEUE_URL`` (default: the component name in upper
+    snake case, ``image-jobs`` → ``IMAGE_JOBS``), so two queues never share one variable."""
+
     protect: bool = False
     """Protect and retain on delete both queues (default off; on in prod)."""
 
@@ -57,10 +65,14 @@ class Queue(TierComponent):
     ``max_receive_count`` times without being deleted moves to the dead-letter queue, which accepts
     messages from this queue only and keeps them 14 days::
 
-        jobs = Queue("jobs", QueueArgs(visibility_timeout_seconds=300))
-        jobs.grant_consume("workers", workers.role)
-        jobs.grant_send("app", app.role)
-        env = {**jobs.connection_env(), **cache.connection_env()}
+        emails = Queue("emails", QueueArgs(visibility_timeout_seconds=300))
+        emails.connection_env()              # {"EMAILS_QUEUE_URL": <url>}
+        emails.grant_send(api)               # the api tier (or a role, with name=) may send, nothing more
+        pool = WorkerPool("emails", WorkerPoolArgs(network=network, queue=emails, image=image))
+        # the pool consumes it: WorkerPool calls emails.grant_consume(pool) and sets QUEUE_URL itself
+
+    Prefer ``AppTierArgs(sends_to=[emails])``: the tier gets the grant and ``EMAILS_QUEUE_URL`` before
+    its instances start. A grant given afterwards reaches instances that may already run.
 
     **Cost**: $0.40 per million requests ($0.50 on FIFO) after the first million each month, which
     are free; with long polling an idle worker makes about 130,000 receives a month.
@@ -80,6 +92,9 @@ class Queue(TierComponent):
     dlq_name: pulumi.Output[str]
     visibility_timeout_seconds: int
     fifo: bool
+    tier_name: str
+    env_name: str
+    """The connection variable prefix, e.g. ``EMAILS`` for ``EMAILS_QUEUE_URL``."""
 
     def __init__(
         self, name: str, args: QueueArgs | None = None, opts: pulumi.ResourceOptions | None = None
@@ -90,6 +105,8 @@ class Queue(TierComponent):
         self._args = args
         self.visibility_timeout_seconds = args.visibility_timeout_seconds
         self.fifo = args.fifo
+        self.env_name = env_name(args.env_name or name)
+        self.tier_name = name
         self._keep = (
             pulumi.ResourceOptions(protect=True, retain_on_delete=True)
             if args.protect
@@ -126,6 +143,8 @@ class Queue(TierComponent):
         for field, value, low, high in checks:
             if not low <= value <= high:
                 raise ValueError(f"Queue {field} must be {low} to {high} (got {value})")
+        if args.env_name is not None and not ENV_NAME.match(env_name(args.env_name) or "-"):
+            raise ValueError(f"Queue env_name '{args.env_name}' gives no valid environment variable name")
 
     def _fifo_args(self, content_based_deduplication: bool) -> dict[str, Any]:
         """FIFO settings; the provider's autonaming then ends the generated name in ``.fifo``."""
@@ -186,18 +205,21 @@ class Queue(TierComponent):
 
     # ---- wiring --------------------------------------------------------------------------
 
-    def grant_consume(self, name: str, role: aws.iam.Role | pulumi.Input[str]) -> aws.iam.RolePolicy:
-        """Let ``role`` (a role or its name) receive, delete and extend messages of this queue only."""
-        return self._grant("consume_policy", f"{self._name}-consume-{name}", role, CONSUME_ACTIONS)
+    def grant_consume(self, tier: Grantee, *, name: str | None = None) -> aws.iam.RolePolicy:
+        """Let ``tier`` (a tier, a role, or a role name with ``name=``) receive, delete and extend
+        messages of this queue only. The child is ``<queue>-consume-<name or tier name>``."""
+        label, role = role_of(tier, name, f"Queue '{self._name}'", "grant_consume")
+        return self._grant("consume_policy", f"{self._name}-consume-{label}", role, CONSUME_ACTIONS)
 
-    def grant_send(self, name: str, role: aws.iam.Role | pulumi.Input[str]) -> aws.iam.RolePolicy:
-        """Let ``role`` (a role or its name) send messages to this queue only."""
-        return self._grant("send_policy", f"{self._name}-send-{name}", role, SEND_ACTIONS)
+    def grant_send(self, tier: Grantee, *, name: str | None = None) -> aws.iam.RolePolicy:
+        """Let ``tier`` (a tier, a role, or a role name with ``name=``) send messages to this queue only.
+        The child is ``<queue>-send-<name or tier name>``."""
+        label, role = role_of(tier, name, f"Queue '{self._name}'", "grant_send")
+        return self._grant("send_policy", f"{self._name}-send-{label}", role, SEND_ACTIONS)
 
     def _grant(
-        self, key: str, child_name: str, role: aws.iam.Role | pulumi.Input[str], actions: list[str]
+        self, key: str, child_name: str, role_name: pulumi.Input[str], actions: list[str]
     ) -> aws.iam.RolePolicy:
-        role_name = role.name if isinstance(role, aws.iam.Role) else role
         document = {
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": self.queue.arn}],
@@ -210,5 +232,23 @@ class Queue(TierComponent):
         )
 
     def connection_env(self) -> dict[str, pulumi.Input[str]]:
-        """What a producer or worker needs: the queue's URL."""
-        return {"QUEUE_URL": self.url}
+        """What a producer needs: ``{"<ENV_NAME>_QUEUE_URL": url}`` (namespaced: queues never collide)."""
+        return {f"{self.env_name}_QUEUE_URL": self.url}
+
+
+def sending_env(
+    queues: Sequence[Queue], env: Mapping[str, pulumi.Input[str]] | None = None
+) -> dict[str, pulumi.Input[str]]:
+    """``<QUEUE>_QUEUE_URL`` of every queue a tier sends to, then ``env``; two queues with one variable
+    name are refused (a second URL would silently overwrite the first)."""
+    merged: dict[str, pulumi.Input[str]] = {}
+    owners: dict[str, str] = {}
+    for queue in queues:
+        for key, value in queue.connection_env().items():
+            if key in owners:
+                raise ValueError(
+                    f"queues '{owners[key]}' and '{queue.tier_name}' both set {key}; give one an env_name"
+                )
+            owners[key] = queue.tier_name
+            merged[key] = value
+    return {**merged, **(env or {})}

@@ -12,6 +12,7 @@ import pulumi_random as random
 from tierup.aws_facts import MAXMEMORY_POLICIES
 
 from ._base import TierComponent, Transforms, tags
+from ._tier import Client, Grantee, role_of, security_group_of
 from .network import Network
 
 REDIS_PORT = 6379
@@ -71,8 +72,8 @@ class RedisCache(TierComponent):
     :meth:`allow_from`::
 
         cache = RedisCache("cache", RedisCacheArgs(network=network, replicas=1, snapshot_retention_days=7))
-        cache.allow_from("app", app.security_group)
-        cache.grant_read_auth("app", app.role)
+        cache.allow_from(app)        # the app tier (or a group, with name=) reaches 6379
+        cache.grant_read_auth(app)   # its role may read the AUTH token, nothing more
         env = {**cache.connection_env(), "RAILS_ENV": "production"}
 
     **Cost**: each node bills by the hour: a cache.t4g.micro is about $9/month on Valkey ($12 on
@@ -305,32 +306,32 @@ class RedisCache(TierComponent):
 
     # ---- wiring --------------------------------------------------------------------------
 
-    def allow_from(
-        self, name: str, security_group: aws.ec2.SecurityGroup | pulumi.Input[str]
-    ) -> aws.vpc.SecurityGroupIngressRule:
-        """Admit ``security_group`` (a group or its id) on port 6379, and nobody else."""
-        source = security_group.id if isinstance(security_group, aws.ec2.SecurityGroup) else security_group
+    def allow_from(self, tier: Client, *, name: str | None = None) -> aws.vpc.SecurityGroupIngressRule:
+        """Admit ``tier`` (a tier, a security group, or a group id with ``name=``) on port 6379, and
+        nobody else. The child is ``<cache>-from-<name or tier name>``."""
+        label, source = security_group_of(tier, name, f"RedisCache '{self._name}'", "allow_from")
         return self.child(
             "ingress_rule",
             aws.vpc.SecurityGroupIngressRule,
-            f"{self._name}-from-{name}",
+            f"{self._name}-from-{label}",
             {
                 "security_group_id": self.security_group.id,
                 "referenced_security_group_id": source,
                 "ip_protocol": "tcp",
                 "from_port": REDIS_PORT,
                 "to_port": REDIS_PORT,
-                "description": f"{self._args.engine} from {name}",
+                "description": f"{self._args.engine} from {label}",
             },
         )
 
-    def grant_read_auth(self, name: str, role: aws.iam.Role | pulumi.Input[str]) -> aws.iam.RolePolicy:
-        """Let ``role`` (a role or its name) read the AUTH token, and nothing more."""
-        role_name = role.name if isinstance(role, aws.iam.Role) else role
+    def grant_read_auth(self, tier: Grantee, *, name: str | None = None) -> aws.iam.RolePolicy:
+        """Let ``tier`` (a tier, a role, or a role name with ``name=``) read the AUTH token, and nothing
+        more. The child is ``<cache>-read-auth-<name or tier name>``."""
+        label, role_name = role_of(tier, name, f"RedisCache '{self._name}'", "grant_read_auth")
         return self.child(
             "grant_policy",
             aws.iam.RolePolicy,
-            f"{self._name}-read-auth-{name}",
+            f"{self._name}-read-auth-{label}",
             {"role": role_name, "policy": pulumi.Output.json_dumps(self._read_auth_policy())},
         )
 

@@ -10,9 +10,9 @@ import pulumi
 import pulumi_aws as aws
 
 from ._base import TierComponent, Transforms
-from .compute import INSTANCE_GROUP_KEYS, Container, InstanceGroup, InstanceGroupArgs, resources_of
+from .compute import INSTANCE_GROUP_KEYS, Container, InstanceGroup, InstanceGroupArgs
 from .network import Network
-from .queue import Queue
+from .queue import Queue, sending_env
 
 #: Name of the termination lifecycle hook (unique per group, so a fixed name is enough).
 DRAIN_HOOK_NAME = "drain"
@@ -32,7 +32,8 @@ class WorkerPoolArgs:
     """The network; workers run in its private subnets."""
 
     queue: Queue
-    """The queue the workers consume; they get exactly the consume permissions on it, and ``QUEUE_URL``."""
+    """The queue the workers consume; they get exactly the consume permissions on it, and ``QUEUE_URL``.
+    The pool scales on this queue's backlog only."""
 
     image: pulumi.Input[str]
     """Container image URI (often the app's image with another ``command``)."""
@@ -58,7 +59,12 @@ class WorkerPoolArgs:
     visibility timeout, so a job is never handed to a second worker while the first still runs it."""
 
     env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    """Plain environment values (default none); ``QUEUE_URL`` and ``JOB_TIMEOUT_SECONDS`` are added."""
+    """Plain environment values (default none); ``QUEUE_URL`` (its own queue) and ``JOB_TIMEOUT_SECONDS``
+    are added."""
+
+    sends_to: Sequence[Queue] = ()
+    """Other queues the workers may send to (e.g. a follow-up job): each grants ``sqs:SendMessage`` on that
+    queue only and adds ``<QUEUE>_QUEUE_URL``, before any worker starts (default none)."""
 
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Env var name → Secrets Manager secret ARN, fetched at boot (default none)."""
@@ -80,15 +86,16 @@ class WorkerPool(TierComponent):
     its container with SIGTERM (finish the current job, take no new one) and then lets termination
     continue::
 
-        workers = WorkerPool("jobs", WorkerPoolArgs(
+        images = WorkerPool("images", WorkerPoolArgs(
             network=network,
-            queue=queue,
+            queue=image_jobs,                    # QUEUE_URL + consume grant on this queue only
             image=image.image_uri,
             command=["python", "-m", "app.worker"],
+            sends_to=[emails],                   # EMAILS_QUEUE_URL + send grant
             env=cache.connection_env(),
             max_size=10,
         ))
-        cache.allow_from("jobs", workers.security_group)
+        cache.allow_from(images)
 
     **Cost**: nothing while idle at ``min_size=0`` beyond the scale-out alarm ($0.20/month: it reads two
     metrics); each running t4g.small about $12.25/month plus 20 GB gp3 ($1.60) and detailed monitoring
@@ -107,6 +114,7 @@ class WorkerPool(TierComponent):
     scale_out_alarm: aws.cloudwatch.MetricAlarm
     lifecycle_hook: aws.autoscaling.LifecycleHook
     queue: Queue
+    tier_name: str
     job_timeout_seconds: int
     min_size: int
     max_size: int
@@ -116,9 +124,10 @@ class WorkerPool(TierComponent):
         super().__init__("tierup:worker_pool:WorkerPool", name, args.transform, opts)
         self._args = args
         self.queue = args.queue
+        self.tier_name = name
         self.min_size, self.max_size = args.min_size, args.max_size
         group = self._create_instances()
-        grants = resources_of(args.queue.grant_consume(name, self.role))
+        grants = [args.queue.grant_consume(self), *(queue.grant_send(self) for queue in args.sends_to)]
         self.asg = group.launch(health_check_type="EC2", depends_on=grants)
         self.lifecycle_hook = self._create_lifecycle_hook()
         self.scaling_policies = [self._track_backlog(), self._scale_out_from_zero()]
@@ -139,7 +148,8 @@ class WorkerPool(TierComponent):
     def _create_instances(self) -> InstanceGroup:
         args = self._args
         env: dict[str, pulumi.Input[str]] = {
-            **args.queue.connection_env(),
+            **sending_env(args.sends_to),
+            "QUEUE_URL": args.queue.url,
             "JOB_TIMEOUT_SECONDS": str(self.job_timeout_seconds),
             **args.env,
         }

@@ -186,9 +186,9 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
     if redis is not None:
         for tier_name, tier in (("app", app), ("workers", workers)):
             if tier is not None:
-                redis.allow_from(f"{prefix}-redis-from-{tier_name}", tier.security_group)
+                redis.allow_from(tier, name=f"{prefix}-redis-from-{tier_name}")
     if queue is not None:
-        queue.grant_send(f"{prefix}-app-send", app.role)
+        queue.grant_send(app, name=f"{prefix}-app-send")
 
     al = settings.alarms
     alarms = Alarms(

@@ -16,6 +16,7 @@ from tierup.components.app_tier import AppTier, AppTierArgs
 from tierup.components.compute import INSTANCE_GROUP_KEYS
 from tierup.components.load_balancer import LoadBalancer, LoadBalancerArgs
 from tierup.components.network import Network, NetworkArgs
+from tierup.components.queue import Queue
 
 from tierup.engine import wire
 from tierup.engine.evaluation import Evaluation
@@ -126,11 +127,9 @@ def test_routes_forward_to_the_tier(web: Evaluation) -> None:
     web_rule, admin_rule = rules["lb-web"], rules["lb-admin"]
     assert web_rule.inputs["actions"] == [{"type": "forward", "targetGroupArn": web_tg.id}]
     assert web_rule.inputs["conditions"] == [{"pathPattern": {"values": ["/*"]}}]
-    assert web_rule.inputs["priority"] == 100
-    assert admin_rule.inputs["conditions"] == [
-        {"hostHeader": {"values": ["admin.example.com"]}},
-        {"pathPattern": {"values": ["/*"]}},  # the documented default path
-    ]
+    assert web_rule.inputs["priority"] == 40000  # assigned: the catch-all goes last
+    # a host pattern alone routes that host (the default "/*" applies only without hosts)
+    assert admin_rule.inputs["conditions"] == [{"hostHeader": {"values": ["admin.example.com"]}}]
     assert admin_rule.inputs["priority"] == 10
     assert admin_rule.inputs["actions"][0]["targetGroupArn"] == admin_tg.id
 
@@ -322,3 +321,79 @@ def test_bad_args_are_refused(changes: dict[str, Any], message: str) -> None:
         AppTier("web", AppTierArgs(network=network, load_balancer=lb, image="nginx", **changes))
 
     refused(build, message)
+
+
+# ---- sending to queues, priorities ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def senders() -> Evaluation:
+    """Two tiers on one ALB without priorities; ``api`` sends to ``emails`` only."""
+
+    def build(network: Network, lb: LoadBalancer) -> None:
+        emails, images = Queue("emails"), Queue("images")
+        api = AppTier(
+            "api",
+            AppTierArgs(
+                network=network,
+                load_balancer=lb,
+                image="acme/api:1",
+                host_patterns=["api.example.com"],
+                sends_to=[emails],
+            ),
+        )
+        site = AppTier("site", AppTierArgs(network=network, load_balancer=lb, image="acme/site:1"))
+        images.grant_send(site)  # by hand, after the tier: named after it
+        pulumi.export("priorities", [api.priority, site.priority])
+        pulumi.export("tiers", [api.tier_name, site.tier_name])
+
+    return evaluate(build)
+
+
+def test_sends_to_adds_the_namespaced_url_and_the_grant_before_instances(senders: Evaluation) -> None:
+    (lt,) = of(senders, "aws:ec2/launchTemplate:LaunchTemplate", "api")
+    script = base64.b64decode(lt.inputs["userData"]).decode()
+    emails = senders.one(type="aws:sqs/queue:Queue", name="emails")
+    assert f"EMAILS_QUEUE_URL={emails.outputs['url']}" in script
+    assert "IMAGES_QUEUE_URL" not in script and " QUEUE_URL=" not in script
+    grant = senders.one(type="aws:iam/rolePolicy:RolePolicy", name="emails-send-api")
+    (api_role,) = of(senders, "aws:iam/role:Role", "api")
+    assert grant.inputs["role"] == api_role.outputs["name"]
+    (asg,) = of(senders, "aws:autoscaling/group:Group", "api")
+    assert grant.urn in asg.dependencies
+
+
+def test_grant_by_hand_is_named_after_the_tier(senders: Evaluation) -> None:
+    grant = senders.one(type="aws:iam/rolePolicy:RolePolicy", name="images-send-site")
+    (site_role,) = of(senders, "aws:iam/role:Role", "site")
+    assert grant.inputs["role"] == site_role.outputs["name"]
+    assert senders.find(type="aws:iam/rolePolicy:RolePolicy", name="emails-send-site") == []
+
+
+def test_priorities_are_assigned_by_specificity(senders: Evaluation) -> None:
+    api, site = senders.outputs["priorities"]
+    assert api < site == 40000
+    rules = {r.name: r.inputs["priority"] for r in senders.find(type=RULE)}
+    assert rules == {"lb-api": api, "lb-site": site}
+    assert senders.outputs["tiers"] == ["api", "site"]
+
+
+def test_two_tiers_with_one_priority_are_refused() -> None:
+    def build(network: Network, lb: LoadBalancer) -> None:
+        for name, path in (("a", "/a/*"), ("b", "/b/*")):
+            AppTier(
+                name,
+                AppTierArgs(
+                    network=network, load_balancer=lb, image="x:1", path_patterns=[path], priority=100
+                ),
+            )
+
+    refused(build, "routes 'a' and 'b' both have priority 100")
+
+
+def test_two_tiers_with_the_same_routes_are_refused() -> None:
+    def build(network: Network, lb: LoadBalancer) -> None:
+        for name in ("a", "b"):
+            AppTier(name, AppTierArgs(network=network, load_balancer=lb, image="x:1"))
+
+    refused(build, "routes 'a' and 'b' match the same requests")

@@ -260,7 +260,7 @@ def test_host_and_path_together_and_plain_listener() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"priority": 1}, "host_patterns or path_patterns"),
+        ({"priority": 1}, "host patterns or path patterns"),
         ({"priority": 0, "path_patterns": ["/"]}, "priority"),
     ],
 )
@@ -376,3 +376,48 @@ def test_transforms_merge_dicts_and_run_callables() -> None:
 def test_unknown_transform_key_raises() -> None:
     with pytest.raises(ValueError, match=r"unknown transform key\(s\) alb; valid keys: .*load_balancer"):
         evaluate(lambda network: LoadBalancerArgs(network=network, transform={"alb": {}}))
+
+
+@pytest.mark.parametrize(
+    ("routes", "message"),
+    [
+        (
+            [
+                ("a", {"path_patterns": ["/a/*"], "priority": 100}),
+                ("b", {"path_patterns": ["/b/*"], "priority": 100}),
+            ],
+            "LoadBalancer 'web': routes 'a' and 'b' both have priority 100",
+        ),
+        (
+            [("a", {"host_patterns": ["x.example.com"]}), ("b", {"host_patterns": ["x.example.com"]})],
+            "routes 'a' and 'b' match the same requests",
+        ),
+    ],
+)
+def test_add_route_refuses_duplicate_priorities_and_identical_routes(
+    routes: list[tuple[str, dict[str, Any]]], message: str
+) -> None:
+    def wire(lb: LoadBalancer, network: Network) -> None:
+        tg = aws.lb.TargetGroup("x", port=80, protocol="HTTP", vpc_id=network.vpc_id)
+        for name, kwargs in routes:
+            lb.add_route(name, tg, **kwargs)
+
+    with pytest.raises(ValueError, match=message):
+        evaluate(lambda network: LoadBalancerArgs(network=network), wire)
+
+
+def test_add_route_assigns_priorities_by_specificity() -> None:
+    def wire(lb: LoadBalancer, network: Network) -> None:
+        tg = aws.lb.TargetGroup("x", port=80, protocol="HTTP", vpc_id=network.vpc_id)
+        lb.add_route("site", tg, path_patterns=["/*"])
+        lb.add_route("api", tg, path_patterns=["/api/*"])
+        lb.add_route("v1", tg, path_patterns=["/api/v1/*"])
+        lb.add_route("admin", tg, host_patterns=["admin.example.com"])
+        lb.add_route("ops", tg, host_patterns=["admin.example.com"], path_patterns=["/ops/*"])
+        lb.add_route("mine", tg, path_patterns=["/mine/*"], priority=7)
+
+    ev = evaluate(lambda network: LoadBalancerArgs(network=network), wire)
+    p = {r.name.removeprefix("web-"): r.inputs["priority"] for r in ev.find(type=RULE)}
+    assert p["mine"] == 7
+    assert p["ops"] < p["admin"] < p["v1"] < p["api"] < p["site"] == 40000
+    assert len(set(p.values())) == len(p)

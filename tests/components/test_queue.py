@@ -22,8 +22,8 @@ def evaluate(args: QueueArgs | None, grants: bool = False) -> Evaluation:
         jobs = Queue("jobs", args)
         if grants:
             trust = json.dumps({"Version": "2012-10-17", "Statement": []})
-            jobs.grant_consume("workers", aws.iam.Role("workers", assume_role_policy=trust))
-            jobs.grant_send("app", aws.iam.Role("app", assume_role_policy=trust))
+            jobs.grant_consume(aws.iam.Role("workers", assume_role_policy=trust))  # named after the role
+            jobs.grant_send(aws.iam.Role("app-role", assume_role_policy=trust), name="app")
         for attr in ("url", "arn", "name", "dlq_url", "dlq_arn", "dlq_name", "visibility_timeout_seconds"):
             pulumi.export(attr, getattr(jobs, attr))
         pulumi.export("env", jobs.connection_env())
@@ -112,7 +112,7 @@ def test_attributes_and_connection_env(standard: Evaluation) -> None:
     assert (out["url"], out["arn"], out["name"]) == (q["url"], q["arn"], q["name"])
     assert (out["dlq_url"], out["dlq_arn"], out["dlq_name"]) == (d["url"], d["arn"], d["name"])
     assert out["visibility_timeout_seconds"] == 60
-    assert out["env"] == {"QUEUE_URL": q["url"]}
+    assert out["env"] == {"JOBS_QUEUE_URL": q["url"]}
     assert q["url"].startswith("https://sqs.us-east-1.amazonaws.com/123456789012/jobs-")
 
 
@@ -140,7 +140,7 @@ def test_grant_consume_is_exactly_the_least_privilege_list(standard: Evaluation)
 
 def test_grant_send_allows_sending_to_this_queue_only(standard: Evaluation) -> None:
     policy = grant(standard, "jobs-send-app")
-    assert policy["role"] == standard.one(type="aws:iam/role:Role", name="app").outputs["name"]
+    assert policy["role"] == standard.one(type="aws:iam/role:Role", name="app-role").outputs["name"]
     (statement,) = policy["Statement"]
     assert sorted(statement["Action"]) == ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"]
     assert statement["Resource"] == source(standard).outputs["arn"]
@@ -198,3 +198,33 @@ def test_transforms_merge_dicts_and_run_callables() -> None:
 def test_unknown_transform_key_raises() -> None:
     with pytest.raises(ValueError, match=r"unknown transform key\(s\) dlq; valid keys: .*dead_letter_queue"):
         evaluate(QueueArgs(transform={"dlq": {}}))
+
+
+def test_connection_env_is_namespaced_by_env_name() -> None:
+    def program() -> None:
+        a = Queue("image-jobs")
+        b = Queue("mail", QueueArgs(env_name="emails"))
+        pulumi.export("env", {**a.connection_env(), **b.connection_env()})
+        pulumi.export("names", [a.env_name, b.env_name])
+
+    ev = evaluate_inline(program, project="t", stack="dev", config={"aws:region": "us-east-1"})
+    assert sorted(ev.outputs["env"]) == ["EMAILS_QUEUE_URL", "IMAGE_JOBS_QUEUE_URL"]
+    assert ev.outputs["names"] == ["IMAGE_JOBS", "EMAILS"]
+
+
+def test_sending_env_refuses_two_queues_with_one_variable() -> None:
+    from tierup.components.queue import sending_env
+
+    def program() -> None:
+        sending_env([Queue("emails"), Queue("mail", QueueArgs(env_name="EMAILS"))])
+
+    with pytest.raises(ValueError, match="queues 'emails' and 'mail' both set EMAILS_QUEUE_URL"):
+        evaluate_inline(program, project="t", stack="dev", config={"aws:region": "us-east-1"})
+
+
+def test_a_bare_role_name_needs_a_child_name() -> None:
+    def program() -> None:
+        Queue("jobs").grant_send("some-role-name")
+
+    with pytest.raises(ValueError, match="give name= when passing a bare name"):
+        evaluate_inline(program, project="t", stack="dev", config={"aws:region": "us-east-1"})

@@ -42,8 +42,8 @@ def evaluate(make_args: Any, clients: bool = True, az_count: int = 3) -> Evaluat
             role = aws.iam.Role(
                 "app", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": []})
             )
-            cache.allow_from("app", app_sg)
-            cache.grant_read_auth("app", role)
+            cache.allow_from(app_sg)  # child named after the group
+            cache.grant_read_auth(role.name, name="app")  # a bare role name needs name=
         pulumi.export("env", cache.connection_env())
         pulumi.export("members", cache.member_cluster_ids)
         pulumi.export("primary", cache.primary_endpoint)

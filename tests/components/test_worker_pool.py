@@ -351,3 +351,31 @@ def _as_list(value: Any) -> list[Any]:
 
 def _user_data(ev: Evaluation) -> str:
     return base64.b64decode(wire.plain(ev.one(type=LT).inputs["userData"])).decode()
+
+
+def test_a_pool_sends_only_to_its_sends_to_queues_and_scales_on_its_own_queue() -> None:
+    def build(network: Network, queue: Queue) -> None:
+        emails, other = Queue("emails"), Queue("other")
+        WorkerPool(
+            "work",
+            WorkerPoolArgs(network=network, queue=queue, image="acme/worker:1", sends_to=[emails]),
+        )
+        WorkerPool("other", WorkerPoolArgs(network=network, queue=other, image="acme/worker:1"))
+
+    ev = evaluate(build)
+    lt = next(r for r in ev.find(type=LT) if r.name.startswith("work"))
+    script = base64.b64decode(wire.plain(lt.inputs["userData"])).decode()
+    emails = ev.one(type=QUEUE, name="emails")
+    assert f"-e EMAILS_QUEUE_URL={emails.outputs['url']}" in script
+    assert f"-e QUEUE_URL={queue_record(ev).outputs['url']}" in script
+    grant = ev.one(type=ROLE_POLICY, name="emails-send-work")
+    asg = next(a for a in ev.find(type=ASG) if a.name == "work-asg")
+    assert grant.urn in asg.dependencies
+    assert ev.find(type=ROLE_POLICY, name="other-consume-work") == []
+    backlog = ev.one(type=POLICY, name="work-backlog").inputs["targetTrackingConfiguration"]
+    queue_names = [
+        m["metricStat"]["metric"]["dimensions"][0]["value"]
+        for m in backlog["customizedMetricSpecification"]["metrics"]
+        if m.get("metricStat", {}).get("metric", {}).get("namespace") == "AWS/SQS"
+    ]
+    assert queue_names == [queue_record(ev).outputs["name"]]
