@@ -16,6 +16,7 @@ from .app_tier import AppTier
 from .load_balancer import LoadBalancer
 from .queue import Queue
 from .redis_cache import RedisCache
+from .schedule import Schedule
 from .worker_pool import WorkerPool
 
 T = TypeVar("T")
@@ -56,16 +57,23 @@ class AlarmsArgs:
     """Load balancers to watch (default none; the app tiers' load balancers are added anyway)."""
 
     app_tiers: Sequence[AppTier] = field(default_factory=list)
-    """App tiers to watch: latency, unhealthy hosts, CPU, capacity (default none)."""
+    """App tiers (services) to watch, each on its own: its target group's 5xx rate, p99 latency and
+    unhealthy hosts, its group's CPU and capacity (default none)."""
 
     worker_pools: Sequence[WorkerPool] = field(default_factory=list)
-    """Worker pools to watch: CPU, capacity; their queues are added to ``queues`` (default none)."""
+    """Worker pools to watch, each on its own: CPU, capacity, and its queue's backlog age and DLQ
+    (default none)."""
 
     caches: Sequence[RedisCache] = field(default_factory=list)
     """Redis caches to watch, every node (default none)."""
 
     queues: Sequence[Queue] = field(default_factory=list)
-    """Queues to watch: oldest-message age, and messages in the dead-letter queue (default none)."""
+    """Queues to watch: oldest-message age, and messages in the dead-letter queue (default none; a worker
+    pool's queue is watched with the pool)."""
+
+    schedules: Sequence[Schedule] = field(default_factory=list)
+    """Schedules to watch: failed or dropped invocations, and messages in the schedule's DLQ (default
+    none)."""
 
     dashboard: bool = True
     """Create one CloudWatch dashboard of the watched tiers (default on)."""
@@ -86,15 +94,18 @@ class Alarms(TierComponent):
 
         alarms = Alarms("ops", AlarmsArgs(
             emails=["oncall@example.com"],
-            app_tiers=[app], worker_pools=[workers], caches=[cache], queues=[queue],
-            latency_p99_seconds=0.8,
+            app_tiers=[web, api], worker_pools=[emails, images], caches=[cache],
+            schedules=[nightly], latency_p99_seconds=0.8,
         ))
         pulumi.export("alarmTopicArn", alarms.topic.arn)
 
-    What is watched: per load balancer the 5xx rate; per app tier p99 latency and unhealthy hosts;
-    per Auto Scaling group CPU and in-service instances below the minimum (when the minimum is above
-    zero); per Redis node engine CPU, memory, evictions and, with replicas, replication lag; per queue
-    the oldest message's age and any message in its dead-letter queue.
+    What is watched, per named tier (every alarm name starts ``<alarms>-<tier>-``, and the dashboard
+    has one section per tier): per load balancer the 5xx rate of the ALB itself; per app tier its
+    target group's 5xx rate, p99 latency and unhealthy hosts, its group's CPU and in-service
+    instances below the minimum (when the minimum is above zero); per worker pool the same CPU and
+    capacity alarms plus its own queue's oldest-message age and dead-letter queue; per Redis node
+    engine CPU, memory, evictions and, with replicas, replication lag; per other queue the oldest
+    message's age and its DLQ; per schedule failed or dropped invocations and its DLQ.
 
     **Cost**: $0.10 per month per metric an alarm reads (most read one; the 5xx rate reads three);
     about $3/month for a typical stack with a three-node cache. The dashboard is $3/month (the first three
@@ -119,7 +130,9 @@ class Alarms(TierComponent):
         self._account = aws.get_caller_identity_output(opts=invoke).account_id
         self._partition = aws.get_partition_output(opts=invoke).partition
         self.load_balancers = _unique([*args.load_balancers, *(app.load_balancer for app in args.app_tiers)])
-        self.queues = _unique([*args.queues, *(pool.queue for pool in args.worker_pools)])
+        pool_queues = {id(pool.queue) for pool in args.worker_pools}
+        self.queues = [q for q in _unique(list(args.queues)) if id(q) not in pool_queues]
+        self._sections: list[tuple[str, list[pulumi.Output[dict[str, Any]]]]] = []
         self.kms_key = self._create_key() if args.kms_key_id is None else None
         self.topic = self._create_topic()
         self.subscriptions = self._subscribe()
@@ -127,12 +140,15 @@ class Alarms(TierComponent):
             self._watch_load_balancer(lb)
         for app in args.app_tiers:
             self._watch_app_tier(app)
-        for tier in [*args.app_tiers, *args.worker_pools]:
-            self._watch_group(_name_of(tier), tier.asg, tier.min_size)
+        for pool in args.worker_pools:
+            self._watch_worker_pool(pool)
         for cache in args.caches:
             self._watch_cache(cache)
         for queue in self.queues:
+            self._section(f"queue {_name_of(queue)}")
             self._watch_queue(queue)
+        for schedule in args.schedules:
+            self._watch_schedule(schedule)
         self.dashboard = self._create_dashboard() if args.dashboard else None
         self.register_outputs(
             {
@@ -255,44 +271,36 @@ class Alarms(TierComponent):
     # ---- per tier ----------------------------------------------------------------------------
 
     def _watch_load_balancer(self, lb: LoadBalancer) -> None:
-        """5xx responses (from the ALB itself and from targets) as a % of requests."""
-
-        def count(id_: str, metric: str) -> dict[str, Any]:
-            return {
-                "id": id_,
-                "metric": {
-                    "namespace": "AWS/ApplicationELB",
-                    "metric_name": metric,
-                    "dimensions": {"LoadBalancer": lb.arn_suffix},
-                    "stat": "Sum",
-                    "period": 60,
-                },
-            }
-
-        percent = self._args.error_rate_percent
-        self._alarm(
-            f"{self._name}-{_name_of(lb)}-5xx-rate",
-            f"More than {percent:g}% of requests to load balancer {_name_of(lb)} end in a 5xx",
-            threshold=percent,
-            missing="notBreaching",  # no requests, no errors
-            evaluation_periods=5,
-            datapoints=3,
-            queries=[
-                count("elb5xx", "HTTPCode_ELB_5XX_Count"),
-                count("target5xx", "HTTPCode_Target_5XX_Count"),
-                count("requests", "RequestCount"),
-                {
-                    "id": "rate",
-                    "expression": "IF(requests > 0, 100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests, 0)",
-                    "label": "5xx % of requests",
-                    "return_data": True,
-                },
+        """5xx responses of the ALB itself (no healthy target, timeouts) as a % of requests; each
+        service's own 5xx rate is watched on its target group."""
+        name = _name_of(lb)
+        self._section(f"load balancer {name}")
+        dims = {"LoadBalancer": lb.arn_suffix}
+        self._error_rate(
+            f"{self._name}-{name}-5xx-rate",
+            f"More than {self._args.error_rate_percent:g}% of requests to load balancer {name} end in a 5xx",
+            dims,
+            ["HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count"],
+        )
+        self._graph(
+            "requests and 5xx",
+            [
+                ["AWS/ApplicationELB", metric, *_flat(dims)]
+                for metric in ("RequestCount", "HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count")
             ],
         )
 
     def _watch_app_tier(self, app: AppTier) -> None:
+        """A service on its own: its target group's 5xx rate, p99 latency, unhealthy hosts, its group."""
         name = _name_of(app)
+        self._section(f"service {name}")
         dims = {"LoadBalancer": app.load_balancer.arn_suffix, "TargetGroup": app.target_group.arn_suffix}
+        self._error_rate(
+            f"{self._name}-{name}-5xx-rate",
+            f"More than {self._args.error_rate_percent:g}% of requests to service {name} end in a 5xx",
+            dims,
+            ["HTTPCode_Target_5XX_Count"],
+        )
         seconds = self._args.latency_p99_seconds
         self._alarm(
             f"{self._name}-{name}-p99-latency",
@@ -317,6 +325,19 @@ class Alarms(TierComponent):
             dimensions=dims,
             statistic="Maximum",
         )
+        self._graph(
+            "requests and 5xx",
+            [["AWS/ApplicationELB", m, *_flat(dims)] for m in ("RequestCount", "HTTPCode_Target_5XX_Count")],
+        )
+        self._graph("p99 latency", [["AWS/ApplicationELB", "TargetResponseTime", *_flat(dims)]], "p99")
+        self._watch_group(name, app.asg, app.min_size)
+
+    def _watch_worker_pool(self, pool: WorkerPool) -> None:
+        """A pool on its own: its group, and the queue it consumes (and scales on)."""
+        name = _name_of(pool)
+        self._section(f"worker pool {name} (queue {_name_of(pool.queue)})")
+        self._watch_group(name, pool.asg, pool.min_size)
+        self._watch_queue(pool.queue)
 
     def _watch_group(self, name: str, asg: aws.autoscaling.Group, min_size: int) -> None:
         cpu = self._args.cpu_high_percent
@@ -346,10 +367,13 @@ class Alarms(TierComponent):
                 dimensions=dims,
                 statistic="Minimum",
             )
+        self._graph("CPU", [["AWS/EC2", "CPUUtilization", *_flat(dims)]], "Average")
+        self._graph("instances", [["AWS/AutoScaling", "GroupInServiceInstances", *_flat(dims)]], "Average")
 
     def _watch_cache(self, cache: RedisCache) -> None:
         """Every node: the node count is known (replicas + 1); each node's id comes from the group."""
         name = _name_of(cache)
+        self._section(f"cache {name}")
         nodes = _node_count(cache)
         # (suffix, metric, statistic, threshold, missing data, description)
         checks: list[tuple[str, str, str, float, MissingData, str]] = [
@@ -366,8 +390,8 @@ class Alarms(TierComponent):
                 ("replication-lag", "ReplicationLag", "Maximum", REDIS_REPLICATION_LAG_SECONDS, "notBreaching",
                  f"Replica more than {REDIS_REPLICATION_LAG_SECONDS:g} s behind the primary")
             )  # fmt: skip
-        for index in range(nodes):
-            node_id = cache.member_cluster_ids.apply(lambda ids, i=index: ids[i])
+        node_ids = [cache.member_cluster_ids.apply(lambda ids, i=i: ids[i]) for i in range(nodes)]
+        for index, node_id in enumerate(node_ids):
             for suffix, metric, statistic, threshold, missing, text in checks:
                 self._alarm(
                     f"{self._name}-{name}-node{index + 1}-{suffix}",
@@ -381,6 +405,16 @@ class Alarms(TierComponent):
                     dimensions={"CacheClusterId": node_id},
                     statistic=statistic,
                 )
+        self._graph(
+            "engine CPU and memory",
+            [
+                ["AWS/ElastiCache", m, "CacheClusterId", i]
+                for i in node_ids
+                for m in ("EngineCPUUtilization", "DatabaseMemoryUsagePercentage")
+            ],
+            "Average",
+            300,
+        )
 
     def _watch_queue(self, queue: Queue) -> None:
         name = _name_of(queue)
@@ -398,91 +432,147 @@ class Alarms(TierComponent):
             dimensions={"QueueName": queue.name},
             statistic="Maximum",
         )
+        self._dlq_alarm(f"{self._name}-{name}-dlq-not-empty", queue.dlq_name, "jobs failed for good")
+        self._graph(
+            "backlog",
+            [
+                ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue.name],
+                ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", queue.name],
+                ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue.dlq_name],
+            ],
+            "Maximum",
+        )
+
+    def _watch_schedule(self, schedule: Schedule) -> None:
+        """Failed or dropped invocations (AWS/Scheduler reports per schedule group: each schedule has
+        its own by default) and any message in the schedule's DLQ."""
+        name = _name_of(schedule)
+        self._section(f"schedule {name} ({schedule.expression})")
+        dims = {"ScheduleGroup": schedule.group_name}
+
+        def count(id_: str, metric: str) -> dict[str, Any]:
+            return {
+                "id": id_,
+                "metric": {
+                    "namespace": "AWS/Scheduler",
+                    "metric_name": metric,
+                    "dimensions": dims,
+                    "stat": "Sum",
+                    "period": 300,
+                },
+            }
+
+        failure_metrics = {
+            "errors": "TargetErrorCount",
+            "dropped": "InvocationDroppedCount",
+            "dlqfailed": "InvocationsFailedToBeSentToDeadLetterCount",
+        }
         self._alarm(
-            f"{self._name}-{name}-dlq-not-empty",
-            pulumi.Output.concat(
-                "Messages in the dead-letter queue ", queue.dlq_name, ": jobs failed for good"
-            ),
+            f"{self._name}-{name}-failed-invocations",
+            f"Schedule {name} could not send its message to the queue (target errors or dropped invocations)",
+            threshold=0,
+            missing="notBreaching",  # the scheduler reports these only when they happen
+            evaluation_periods=1,
+            queries=[
+                *(count(id_, metric) for id_, metric in failure_metrics.items()),
+                {
+                    "id": "failures",
+                    "expression": " + ".join(f"FILL({id_}, 0)" for id_ in failure_metrics),
+                    "label": "failed invocations",
+                    "return_data": True,
+                },
+            ],
+        )
+        self._dlq_alarm(
+            f"{self._name}-{name}-dlq-not-empty", schedule.dlq_name, "scheduled messages were never sent"
+        )
+        self._graph(
+            "invocations",
+            [
+                ["AWS/Scheduler", metric, *_flat(dims)]
+                for metric in ("InvocationAttemptCount", *failure_metrics.values())
+            ],
+            period=300,
+        )
+
+    def _dlq_alarm(self, logical: str, dlq_name: pulumi.Input[str], meaning: str) -> None:
+        self._alarm(
+            logical,
+            pulumi.Output.concat("Messages in the dead-letter queue ", dlq_name, f": {meaning}"),
             threshold=0,
             missing="notBreaching",  # an empty, idle DLQ reports nothing
             evaluation_periods=1,
             namespace="AWS/SQS",
             metric="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": queue.dlq_name},
+            dimensions={"QueueName": dlq_name},
             statistic="Maximum",
+        )
+
+    def _error_rate(
+        self, logical: str, description: str, dims: dict[str, pulumi.Input[str]], errors: list[str]
+    ) -> None:
+        """5xx responses (``errors``, summed) as a % of requests, under ``dims``."""
+
+        def count(id_: str, metric: str) -> dict[str, Any]:
+            return {
+                "id": id_,
+                "metric": {
+                    "namespace": "AWS/ApplicationELB",
+                    "metric_name": metric,
+                    "dimensions": dims,
+                    "stat": "Sum",
+                    "period": 60,
+                },
+            }
+
+        ids = [f"e{index}" for index in range(len(errors))]
+        total = " + ".join(f"FILL({id_}, 0)" for id_ in ids)
+        self._alarm(
+            logical,
+            description,
+            threshold=self._args.error_rate_percent,
+            missing="notBreaching",  # no requests, no errors
+            evaluation_periods=5,
+            datapoints=3,
+            queries=[
+                *(count(id_, metric) for id_, metric in zip(ids, errors, strict=True)),
+                count("requests", "RequestCount"),
+                {
+                    "id": "rate",
+                    "expression": f"IF(requests > 0, 100 * ({total}) / requests, 0)",
+                    "label": "5xx % of requests",
+                    "return_data": True,
+                },
+            ],
         )
 
     # ---- dashboard -----------------------------------------------------------------------
 
+    def _section(self, title: str) -> None:
+        """Start the dashboard section of one tier; graphs until the next section belong to it."""
+        self._sections.append((title, []))
+
+    def _graph(self, title: str, metrics: list[list[Any]], stat: str = "Sum", period: int = 60) -> None:
+        section, widgets = self._sections[-1]
+        properties = {
+            "title": f"{section.split(' (')[0]}: {title}",
+            "view": "timeSeries",
+            "stat": stat,
+            "period": period,
+            "metrics": metrics,
+        }
+        widgets.append(
+            pulumi.Output.all(self._region, properties).apply(
+                lambda v: {"type": "metric", "width": 12, "height": 6, "properties": {**v[1], "region": v[0]}}
+            )
+        )
+
     def _create_dashboard(self) -> aws.cloudwatch.Dashboard:
-        args = self._args
-        widgets: list[pulumi.Output[dict[str, Any]]] = []
-
-        def graph(title: str, metrics: list[list[Any]], stat: str = "Sum", period: int = 60) -> None:
-            properties = {
-                "title": title,
-                "view": "timeSeries",
-                "stat": stat,
-                "period": period,
-                "metrics": metrics,
-            }
-            widgets.append(
-                pulumi.Output.all(self._region, properties).apply(
-                    lambda v: {
-                        "type": "metric",
-                        "width": 12,
-                        "height": 6,
-                        "properties": {**v[1], "region": v[0]},
-                    }
-                )
-            )
-
-        for lb in self.load_balancers:
-            dim = ["LoadBalancer", lb.arn_suffix]
-            graph(
-                f"{_name_of(lb)}: requests and 5xx",
-                [
-                    ["AWS/ApplicationELB", "RequestCount", *dim],
-                    ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", *dim],
-                    ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", *dim],
-                ],
-            )
-        for app in args.app_tiers:
-            dims = ["LoadBalancer", app.load_balancer.arn_suffix, "TargetGroup", app.target_group.arn_suffix]
-            graph(
-                f"{_name_of(app)}: p99 latency", [["AWS/ApplicationELB", "TargetResponseTime", *dims]], "p99"
-            )
-        for tier in [*args.app_tiers, *args.worker_pools]:
-            dim = ["AutoScalingGroupName", tier.asg.name]
-            graph(f"{_name_of(tier)}: CPU", [["AWS/EC2", "CPUUtilization", *dim]], "Average")
-            graph(
-                f"{_name_of(tier)}: instances",
-                [["AWS/AutoScaling", "GroupInServiceInstances", *dim]],
-                "Average",
-            )
-        for cache in args.caches:
-            ids = [cache.member_cluster_ids.apply(lambda v, i=i: v[i]) for i in range(_node_count(cache))]
-            graph(
-                f"{_name_of(cache)}: engine CPU and memory",
-                [
-                    ["AWS/ElastiCache", m, "CacheClusterId", i]
-                    for i in ids
-                    for m in ("EngineCPUUtilization", "DatabaseMemoryUsagePercentage")
-                ],
-                "Average",
-                300,
-            )
-        for queue in self.queues:
-            graph(
-                f"{_name_of(queue)}: backlog",
-                [
-                    ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue.name],
-                    ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", queue.name],
-                    ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue.dlq_name],
-                ],
-                "Maximum",
-            )
-        body = pulumi.Output.all(*widgets).apply(lambda ws: json.dumps({"widgets": _layout(list(ws))}))
+        sections = [
+            pulumi.Output.all(*widgets).apply(lambda ws, t=title: (t, list(ws)))
+            for title, widgets in self._sections
+        ]
+        body = pulumi.Output.all(*sections).apply(lambda ss: json.dumps({"widgets": _layout(list(ss))}))
         return self.child(
             "dashboard",
             aws.cloudwatch.Dashboard,
@@ -497,9 +587,31 @@ class Alarms(TierComponent):
 # ---- helpers ---------------------------------------------------------------------------------------
 
 
-def _layout(widgets: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Two widgets per row, in order."""
-    return [{**w, "x": 12 * (n % 2), "y": 6 * (n // 2)} for n, w in enumerate(widgets)]
+def _layout(sections: list[tuple[str, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    """One section per tier: a full-width title, then its graphs two per row."""
+    out: list[dict[str, Any]] = []
+    y = 0
+    for title, widgets in sections:
+        out.append(
+            {
+                "type": "text",
+                "x": 0,
+                "y": y,
+                "width": 24,
+                "height": 1,
+                "properties": {"markdown": f"## {title}"},
+            }
+        )
+        y += 1
+        for n, widget in enumerate(widgets):
+            out.append({**widget, "x": 12 * (n % 2), "y": y + 6 * (n // 2)})
+        y += 6 * ((len(widgets) + 1) // 2)
+    return out
+
+
+def _flat(dims: dict[str, Any]) -> list[Any]:
+    """``{"A": a, "B": b}`` → ``["A", a, "B", b]``, as dashboard metric arrays take dimensions."""
+    return [item for pair in dims.items() for item in pair]
 
 
 def _name_of(component: Any) -> str:

@@ -16,6 +16,7 @@ from tierup.components.load_balancer import LoadBalancer, LoadBalancerArgs
 from tierup.components.network import Network, NetworkArgs
 from tierup.components.queue import Queue
 from tierup.components.redis_cache import RedisCache, RedisCacheArgs
+from tierup.components.schedule import Schedule, ScheduleArgs
 from tierup.components.worker_pool import WorkerPool, WorkerPoolArgs
 
 from tierup.engine.evaluation import Evaluation, ResourceRecord
@@ -48,6 +49,7 @@ def evaluate(
             "work", WorkerPoolArgs(network=network, queue=jobs, image="nginx", min_size=worker_min)
         )
         queues = [Queue("mail"), jobs] if extra_queue else []
+        nightly = Schedule("nightly", ScheduleArgs(queue=jobs, schedule="rate(1 day)"))
         alarms = Alarms(
             "ops",
             AlarmsArgs(
@@ -55,6 +57,7 @@ def evaluate(
                 worker_pools=[workers],
                 caches=[cache],
                 queues=queues,
+                schedules=[nightly],
                 load_balancers=[lb],
                 **alarm_args,
             ),
@@ -156,12 +159,27 @@ def test_5xx_rate_alarm_on_the_alb(stack: Evaluation) -> None:
         assert metric["dimensions"] == {"LoadBalancer": suffix}
         assert (metric["namespace"], metric["stat"]) == ("AWS/ApplicationELB", "Sum")
     (rate,) = [q for q in queries.values() if q.get("returnData")]
-    assert "100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests" in rate["expression"]
+    assert "100 * (FILL(e0, 0) + FILL(e1, 0)) / requests" in rate["expression"]
+    assert queries["e0"]["metric"]["metricName"] == "HTTPCode_ELB_5XX_Count"
     assert alarm.inputs["treatMissingData"] == "notBreaching"
 
 
 def test_one_5xx_alarm_per_load_balancer_even_when_listed_twice(stack: Evaluation) -> None:
-    assert [n for n in alarms(stack) if n.endswith("5xx-rate")] == ["ops-lb-5xx-rate"]
+    assert sorted(n for n in alarms(stack) if n.endswith("5xx-rate")) == [
+        "ops-lb-5xx-rate",
+        "ops-web-5xx-rate",
+    ]
+
+
+def test_5xx_rate_per_service_on_its_target_group(stack: Evaluation) -> None:
+    alarm = alarms(stack)["ops-web-5xx-rate"]
+    queries = {q["id"]: q for q in alarm.inputs["metricQueries"]}
+    assert queries["e0"]["metric"]["metricName"] == "HTTPCode_Target_5XX_Count"
+    assert queries["requests"]["metric"]["dimensions"] == {
+        "LoadBalancer": output(stack, "aws:lb/loadBalancer:LoadBalancer", "lb", "arnSuffix"),
+        "TargetGroup": output(stack, "aws:lb/targetGroup:TargetGroup", "web-tg", "arnSuffix"),
+    }
+    assert "service web" in alarm.inputs["alarmDescription"]
 
 
 def test_p99_latency_per_target_group(stack: Evaluation) -> None:
@@ -265,9 +283,57 @@ def test_one_dashboard_built_from_the_tiers(stack: Evaluation, small: Evaluation
     assert output(stack, "aws:autoscaling/group:Group", "work-asg", "name") in text
     assert output(stack, "aws:sqs/queue:Queue", "jobs-dlq", "name") in text
     for widget in body["widgets"]:
-        assert widget["properties"]["region"] == "us-east-1"
-        assert widget["properties"]["metrics"]
+        if widget["type"] == "metric":
+            assert widget["properties"]["region"] == "us-east-1"
+            assert widget["properties"]["metrics"]
     assert not small.find(type=DASHBOARD)
+
+
+def test_dashboard_has_one_section_per_tier(stack: Evaluation) -> None:
+    body = json.loads(stack.one(type=DASHBOARD).inputs["dashboardBody"])
+    titles = [w["properties"]["markdown"] for w in body["widgets"] if w["type"] == "text"]
+    assert titles == [
+        "## load balancer lb",
+        "## service web",
+        "## worker pool work (queue jobs)",
+        "## cache cache",
+        "## queue mail",
+        "## schedule nightly (rate(1 day))",
+    ]
+    web = [w["properties"]["title"] for w in body["widgets"] if w["type"] == "metric"]
+    assert "service web: p99 latency" in web and "worker pool work: backlog" in web
+    ys = [(w["y"], w["x"]) for w in body["widgets"]]
+    assert len(set(ys)) == len(ys)  # no two widgets on one spot
+
+
+# ---- schedules -------------------------------------------------------------------------------------------
+
+
+def test_schedule_failures_and_its_dlq(stack: Evaluation) -> None:
+    found = alarms(stack)
+    failed = found["ops-nightly-failed-invocations"]
+    group = output(stack, "aws:scheduler/scheduleGroup:ScheduleGroup", "nightly", "name")
+    metrics = {
+        q["metric"]["metricName"]: q["metric"] for q in failed.inputs["metricQueries"] if "metric" in q
+    }
+    assert set(metrics) == {
+        "TargetErrorCount",
+        "InvocationDroppedCount",
+        "InvocationsFailedToBeSentToDeadLetterCount",
+    }
+    for metric in metrics.values():
+        assert (metric["namespace"], metric["dimensions"]) == ("AWS/Scheduler", {"ScheduleGroup": group})
+    assert (failed.inputs["comparisonOperator"], failed.inputs["threshold"]) == ("GreaterThanThreshold", 0)
+    dlq = found["ops-nightly-dlq-not-empty"]
+    assert dlq.inputs["dimensions"] == {
+        "QueueName": output(stack, "aws:sqs/queue:Queue", "nightly-dlq", "name")
+    }
+
+
+def test_every_alarm_name_starts_with_its_tier(stack: Evaluation) -> None:
+    tiers = ("lb", "web", "work", "cache", "jobs", "mail", "nightly")
+    for name in alarms(stack):
+        assert name.split("-")[1] in tiers, name
 
 
 def test_children_are_parented_and_outputs_registered(stack: Evaluation) -> None:
