@@ -14,6 +14,7 @@ from tierup.settings import SettingsError, StackSettings, load_settings
 FIXTURES = Path(__file__).parent / "fixtures"
 FILE = "stacks/Pulumi.test.yaml"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2"
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
 
 
 def stack_file(name: str) -> dict[str, Any]:
@@ -22,10 +23,13 @@ def stack_file(name: str) -> dict[str, Any]:
 
 
 def flat_config(environment: str | None = "prod", **sections: Any) -> dict[str, Any]:
-    """A flat Pulumi config: ``app=`` → ``tierup:app`` (default: an ECR image), ``region=`` → ``aws:region``."""
-    config: dict[str, Any] = {"tierup:app": {"image": IMAGE}}
+    """A flat Pulumi config: ``services=`` → ``tierup:services`` (default: ``web`` on an ECR image),
+    ``region=`` → ``aws:region``; staging and prod get a certificate unless ``loadBalancer=`` is given."""
+    config: dict[str, Any] = {"tierup:services": {"web": {"image": IMAGE}}}
     if environment is not None:
         config["tierup:environment"] = environment
+    if environment in ("staging", "prod"):
+        config["tierup:loadBalancer"] = {"certificateArn": CERT}
     for key, value in sections.items():
         config["aws:region" if key == "region" else f"tierup:{key}"] = value
     return config
