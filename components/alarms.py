@@ -468,7 +468,7 @@ class Alarms(TierComponent):
             "dlqfailed": "InvocationsFailedToBeSentToDeadLetterCount",
         }
         self._alarm(
-            f"{self._name}-{name}-failed-invocations",
+            f"{self._name}-{name}-schedule-failed",
             f"Schedule {name} could not send its message to the queue (target errors or dropped invocations)",
             threshold=0,
             missing="notBreaching",  # the scheduler reports these only when they happen
@@ -484,7 +484,9 @@ class Alarms(TierComponent):
             ],
         )
         self._dlq_alarm(
-            f"{self._name}-{name}-dlq-not-empty", schedule.dlq_name, "scheduled messages were never sent"
+            f"{self._name}-{name}-schedule-dlq-not-empty",
+            schedule.dlq_name,
+            "scheduled messages were never sent",
         )
         self._graph(
             "invocations",

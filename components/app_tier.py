@@ -9,6 +9,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from tierup.routing import Route
+
 from ._base import TierComponent, Transforms, tags
 from .compute import INSTANCE_GROUP_KEYS, Container, InstanceGroup, InstanceGroupArgs, resources_of
 from .load_balancer import LoadBalancer
@@ -129,8 +131,9 @@ class AppTier(TierComponent):
     scaling_policies: list[aws.autoscaling.Policy]
     load_balancer: LoadBalancer
     tier_name: str
+    route: Route
+    """Its route on the listener: hosts, paths and the priority (given or assigned)."""
     priority: int
-    """The listener-rule priority, given or assigned."""
     min_size: int
     max_size: int
     port: int
@@ -234,7 +237,8 @@ class AppTier(TierComponent):
             path_patterns=paths if paths or hosts else ["/*"],
             priority=args.priority,
         )
-        self.priority = args.load_balancer.routes.routes[-1].priority
+        self.route = args.load_balancer.routes.routes[-1]
+        self.priority = self.route.priority
         return rule
 
     def _admit_load_balancer(self) -> list[pulumi.Resource]:

@@ -56,6 +56,9 @@ class ScheduleArgs:
     enabled: bool = True
     """Whether the schedule runs (default on)."""
 
+    protect: bool = False
+    """Protect and retain on delete the schedule's DLQ (default off; on in staging and prod)."""
+
     transform: Transforms | None = None
     """Adjust any child's args, keyed by the names in :attr:`Schedule.TRANSFORMABLE` (default none)."""
 
@@ -142,6 +145,7 @@ class Schedule(TierComponent):
                 "redrive_allow_policy": json.dumps({"redrivePermission": "denyAll"}),
                 "tags": tags(f"{self._name}-dlq", {"tierup:role": "dead-letter-queue"}),
             },
+            pulumi.ResourceOptions(protect=True, retain_on_delete=True) if self._args.protect else None,
         )
         self.dlq_name = self.dead_letter_queue.name
 

@@ -1,8 +1,9 @@
 """The reference architecture: every tier from the stack's validated settings, and what it exports.
 
-`tierup.build` wires the tiers (see tierup/architecture.py): network → load balancer → app tier;
-Redis and the queue feed their connection details to the app and the workers as environment
-variables (secrets by ARN only); alarms watch every tier.
+`tierup.build` wires the tiers (see tierup/architecture.py): one load balancer in front of each named
+service on its own routes; each queue with its own worker pool and schedules; each tier with its own
+security group, role, scaling and alarms, sending only to its `sendsTo` queues (`<QUEUE>_QUEUE_URL`)
+and reading only its own `secrets` at boot.
 """
 
 import pulumi
@@ -15,11 +16,11 @@ arch = tierup.build(settings)
 
 pulumi.export("environment", settings.environment)
 pulumi.export("url", arch.load_balancer.url)
+pulumi.export("serviceUrls", arch.urls())
+pulumi.export("queueUrls", {name: queue.url for name, queue in arch.queues.items()})
+pulumi.export("deadLetterQueueUrls", {name: queue.dlq_url for name, queue in arch.queues.items()})
 pulumi.export("vpcId", arch.network.vpc_id)
 pulumi.export("alarmTopicArn", arch.alarms.topic.arn)
 if arch.redis is not None:
     pulumi.export("redisHost", arch.redis.primary_endpoint)
     pulumi.export("redisAuthSecretArn", arch.redis.auth_secret_arn)
-if arch.queue is not None:
-    pulumi.export("queueUrl", arch.queue.url)
-    pulumi.export("deadLetterQueueUrl", arch.queue.dlq_url)

@@ -4,22 +4,36 @@
     import tierup
 
     arch = tierup.build(StackSettings.from_pulumi_config())
-    pulumi.export("url", arch.load_balancer.url)
+    pulumi.export("urls", arch.urls())
 
-Wiring, in one screen: the network holds everything; the load balancer fronts the app tier; Redis
-admits the app and the workers; the queue feeds the workers; connection details flow into the app
-and workers as plain environment variables (``REDIS_HOST``, ``REDIS_PORT``, ``REDIS_TLS``,
-``REDIS_AUTH_SECRET_ARN``, ``QUEUE_URL``) — secrets by ARN only, read at boot through the instance
-role; alarms watch every tier. Stateful resources (Redis, the queues, the access-log bucket) are
-protected in staging and prod.
+Wiring, in one screen (each named tier is its own component with its own security group, role, log
+group, scaling and alarms — a bulkhead):
+
+- the network holds everything; the load balancer fronts every service, each on its own routes and
+  listener-rule priority (given, or assigned so that more specific routes win);
+- each queue is its own SQS queue + DLQ; each worker pool consumes exactly one queue (``QUEUE_URL``)
+  and scales on that queue's backlog only; each schedule sends its message to one queue;
+- a service or pool may send only to its ``sendsTo`` queues (``<QUEUE>_QUEUE_URL`` and the grant,
+  given before its instances start);
+- Redis admits every service and pool, which get ``REDIS_HOST``/``REDIS_PORT``/``REDIS_TLS`` and
+  read ``REDIS_AUTH_TOKEN`` at boot through their own role;
+- ``secrets`` are read at boot through the tier's own role: an ARN as given, a Pulumi secret value
+  stored first in a Secrets Manager secret of that tier; each role reads exactly its own secrets;
+- alarms watch every tier, one section each. Stateful resources (Redis, queues, access logs) are
+  protected in staging and prod.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 from tierup.aws_facts import architecture
 from tierup.components import (
@@ -37,47 +51,99 @@ from tierup.components import (
     QueueArgs,
     RedisCache,
     RedisCacheArgs,
+    Schedule,
+    ScheduleArgs,
     WorkerPool,
     WorkerPoolArgs,
 )
-from tierup.settings import BuildSettings, StackSettings
+from tierup.routing import assign_priorities
+from tierup.settings import BuildSettings, SecretSource, StackSettings
 
 
 @dataclass
 class Architecture:
-    """The components :func:`build` created (``None`` for an optional tier the config leaves out)."""
+    """The components :func:`build` created, by tier name (``None`` for an optional tier left out)."""
 
     network: Network
     load_balancer: LoadBalancer
-    app: AppTier
     alarms: Alarms
+    services: dict[str, AppTier] = field(default_factory=dict)
+    queues: dict[str, Queue] = field(default_factory=dict)
+    workers: dict[str, WorkerPool] = field(default_factory=dict)
+    schedules: dict[str, Schedule] = field(default_factory=dict)
     redis: RedisCache | None = None
-    queue: Queue | None = None
-    workers: WorkerPool | None = None
+    database: Any | None = None  # the Database component, once wired
+
+    def urls(self) -> dict[str, pulumi.Output[str]]:
+        """Each service's URL: ``https://<host>`` for a service routed by one literal host, else the ALB's."""
+        urls: dict[str, pulumi.Output[str]] = {}
+        scheme = "https://" if self.load_balancer.https else "http://"
+        for name, service in self.services.items():
+            hosts = [h for h in service.route.hosts if "*" not in h and "?" not in h]
+            urls[name] = pulumi.Output.from_input(scheme + hosts[0]) if hosts else self.load_balancer.url
+        return urls
 
 
-def _image(
-    name: str, image: str | None, build: BuildSettings | None, instance_type: str
-) -> pulumi.Input[str]:
-    """The configured image URI, or one built from source and pushed to ECR."""
-    if image:
-        return image
-    assert build is not None  # the settings guarantee one of the two
-    context = Path(pulumi.get_root_directory()) / build.context  # relative to the project, as documented
-    built = ContainerImage(
-        name,
-        ContainerImageArgs(
-            context=str(context), dockerfile=str(context / build.dockerfile), instance_type=instance_type
-        ),
-    )
-    return built.image_uri
+class _Images:
+    """Container images by source: a tier reuses an image built from the same source for the same CPU."""
+
+    def __init__(self) -> None:
+        self._built: dict[tuple[str, str, str], pulumi.Output[str]] = {}
+
+    def uri(
+        self, tier: str, image: str | None, build: BuildSettings | None, instance_type: str
+    ) -> pulumi.Input[str]:
+        if image:
+            return image
+        assert build is not None  # the settings guarantee one of the two
+        context = _project_relative(build.context)
+        dockerfile = os.path.join(context, build.dockerfile)
+        key = (context, dockerfile, architecture(instance_type))
+        if key not in self._built:
+            built = ContainerImage(
+                f"{tier}-image",
+                ContainerImageArgs(context=context, dockerfile=dockerfile, instance_type=instance_type),
+            )
+            self._built[key] = built.image_uri
+        return self._built[key]
+
+
+def _project_relative(path: str) -> str:
+    """``path`` (relative to the project, as documented) as the program sees it, without recording
+    the absolute folder: a laptop and CI then declare the same build context."""
+    absolute = Path(pulumi.get_root_directory()) / path
+    return os.path.relpath(absolute, os.getcwd())
+
+
+def _secret_arns(tier: str, secrets: Mapping[str, SecretSource]) -> dict[str, pulumi.Input[str]]:
+    """NAME → ARN of each of a tier's secrets; a Pulumi secret value is stored in Secrets Manager first."""
+    arns: dict[str, pulumi.Input[str]] = {}
+    for key, source in secrets.items():
+        if source.arn is not None:
+            arns[key] = source.arn
+            continue
+        assert source.value is not None  # SecretSource holds exactly one
+        label = f"{tier}-{re.sub(r'[^a-z0-9]+', '-', key.lower()).strip('-')}"
+        secret = aws.secretsmanager.Secret(
+            label,
+            description=f"tierup: {key} of {tier}, read at boot by {tier}'s instances",
+            tags={"Name": label, "managed-by": "tierup", "tierup:tier": tier},
+        )
+        aws.secretsmanager.SecretVersion(
+            label,
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(source.value.get_secret_value()),
+        )
+        arns[key] = secret.arn
+    return arns
 
 
 def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
-    """Create every tier the settings describe; ``name`` prefixes the components (default: the environment)."""
+    """Create every tier the settings describe. Shared infrastructure is named ``<name>-network``,
+    ``<name>-lb``, ``<name>-redis``, ``<name>-alarms`` (``name`` defaults to the environment); each
+    named tier keeps its own name (``web``, ``emails``, ...)."""
     prefix = name or settings.environment
     protect = settings.environment in ("staging", "prod")  # stateful tiers survive a stray destroy
-
     network = Network(
         f"{prefix}-network",
         NetworkArgs(
@@ -87,108 +153,106 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
             flow_logs=settings.network.flow_logs,
         ),
     )
+    lb = settings.load_balancer
     load_balancer = LoadBalancer(
         f"{prefix}-lb",
         LoadBalancerArgs(
             network=network,
-            certificate_arn=settings.load_balancer.certificate_arn,
-            idle_timeout_seconds=settings.load_balancer.idle_timeout_seconds,
-            deletion_protection=settings.load_balancer.deletion_protection,
-            access_logs=settings.load_balancer.access_logs,
-            internal=settings.load_balancer.internal,
+            certificate_arn=lb.certificate_arn,
+            idle_timeout_seconds=lb.idle_timeout_seconds,
+            deletion_protection=lb.deletion_protection,
+            access_logs=lb.access_logs,
+            internal=lb.internal,
             protect=protect,
         ),
     )
+    redis = _redis(f"{prefix}-redis", settings, network, protect)
+    shared_env: dict[str, pulumi.Input[str]] = redis.connection_env() if redis else {}
+    shared_secrets: dict[str, pulumi.Input[str]] = (
+        {"REDIS_AUTH_TOKEN": redis.auth_secret_arn} if redis else {}
+    )
 
-    redis = queue = None
-    connection_env: dict[str, pulumi.Input[str]] = {}
-    secrets: dict[str, pulumi.Input[str]] = {}
-    if settings.redis is not None:
-        r = settings.redis
-        redis = RedisCache(
-            f"{prefix}-redis",
-            RedisCacheArgs(
-                network=network,
-                engine=r.engine,
-                engine_version=r.engine_version,
-                node_type=r.node_type,
-                replicas=r.replicas,
-                snapshot_retention_days=r.snapshot_retention_days,
-                maxmemory_policy=r.maxmemory_policy,
-                protect=protect,
-            ),
-        )
-        connection_env.update(redis.connection_env())
-        secrets["REDIS_AUTH_TOKEN"] = redis.auth_secret_arn  # read at boot through the instance role
-    if settings.queue is not None:
-        q = settings.queue
-        queue = Queue(
-            f"{prefix}-jobs",
+    queues = {
+        qname: Queue(
+            qname,
             QueueArgs(
                 visibility_timeout_seconds=q.visibility_timeout_seconds,
                 max_receive_count=q.max_receive_count,
                 retention_days=q.retention_days,
                 fifo=q.fifo,
+                env_name=qname,
                 protect=protect,
             ),
         )
-        connection_env.update(queue.connection_env())
-
-    a = settings.app
-    app_image = _image(f"{prefix}-app-image", a.image, a.build, a.instance_type)
-    app = AppTier(
-        f"{prefix}-app",
-        AppTierArgs(
-            network=network,
-            load_balancer=load_balancer,
-            image=app_image,
-            port=a.port,
-            health_check_path=a.health_check_path,
-            instance_type=a.instance_type,
-            min_size=a.min_size,
-            max_size=a.max_size,
-            desired_capacity=a.desired_capacity,
-            cpu_target=a.cpu_target,
-            requests_per_target=a.requests_per_target,
-            env={**a.env, **connection_env},
-            secrets=secrets,
-        ),
+        for qname, q in settings.queues.items()
+    }
+    images = _Images()
+    # given priorities first, then by specificity: a service never takes a number another was given
+    priorities = assign_priorities(
+        [(n, s.routes.hosts, s.routes.paths, s.priority) for n, s in settings.services.items()]
     )
-
-    workers = None
-    if settings.workers is not None and queue is not None:
-        w = settings.workers
-        # the app's image serves the workers when it is the same source built for the same CPU
-        same_image = (
-            w.image == a.image
-            and w.build == a.build
-            and (w.image or architecture(w.instance_type) == architecture(a.instance_type))
+    services = {
+        sname: AppTier(
+            sname,
+            AppTierArgs(
+                network=network,
+                load_balancer=load_balancer,
+                image=images.uri(sname, s.image, s.build, s.instance_type),
+                command=s.command,
+                port=s.port,
+                health_check_path=s.health_check_path,
+                instance_type=s.instance_type,
+                min_size=s.min_size,
+                max_size=s.max_size,
+                desired_capacity=s.desired_capacity,
+                cpu_target=s.cpu_target,
+                requests_per_target=s.requests_per_target,
+                host_patterns=s.routes.hosts or None,
+                path_patterns=s.routes.paths or None,
+                priority=priorities[sname],
+                sends_to=[queues[q] for q in s.sends_to],
+                env={**s.env, **shared_env},
+                secrets={**_secret_arns(sname, s.secrets), **shared_secrets},
+            ),
         )
-        workers = WorkerPool(
-            f"{prefix}-workers",
+        for sname, s in settings.services.items()
+    }
+    workers = {
+        wname: WorkerPool(
+            wname,
             WorkerPoolArgs(
                 network=network,
-                queue=queue,
-                image=app_image
-                if same_image
-                else _image(f"{prefix}-workers-image", w.image, w.build, w.instance_type),
+                queue=queues[w.queue],
+                image=images.uri(wname, w.image, w.build, w.instance_type),
                 command=w.command,
                 instance_type=w.instance_type,
                 min_size=w.min_size,
                 max_size=w.max_size,
                 backlog_per_instance=w.backlog_per_instance,
                 job_timeout_seconds=w.job_timeout_seconds,
-                env={**a.env, **connection_env},
-                secrets=secrets,
+                sends_to=[queues[q] for q in w.sends_to],
+                env={**w.env, **shared_env},
+                secrets={**_secret_arns(wname, w.secrets), **shared_secrets},
             ),
         )
-
+        for wname, w in settings.workers.items()
+    }
+    schedules = {
+        sname: Schedule(
+            sname,
+            ScheduleArgs(
+                queue=queues[s.queue],
+                schedule=s.schedule,
+                timezone=s.timezone,
+                message=s.message,
+                protect=protect,
+            ),
+        )
+        for sname, s in settings.schedules.items()
+    }
     if redis is not None:
-        for tier_name, tier in (("app", app), ("workers", workers)):
-            if tier is not None:
-                redis.allow_from(tier, name=f"{prefix}-redis-from-{tier_name}")
-    if queue is not None:
-        queue.grant_send(app, name=f"{prefix}-app-send")
+        for tier in [*services.values(), *workers.values()]:
+            redis.allow_from(tier)
 
     al = settings.alarms
     alarms = Alarms(
@@ -200,10 +264,30 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
             error_rate_percent=al.error_rate_percent,
             queue_age_seconds=al.queue_age_seconds,
             load_balancers=[load_balancer],
-            app_tiers=[app],
-            worker_pools=[workers] if workers else [],
+            app_tiers=list(services.values()),
+            worker_pools=list(workers.values()),
             caches=[redis] if redis else [],
-            queues=[queue] if queue else [],
+            queues=list(queues.values()),
+            schedules=list(schedules.values()),
         ),
     )
-    return Architecture(network, load_balancer, app, alarms, redis, queue, workers)
+    return Architecture(network, load_balancer, alarms, services, queues, workers, schedules, redis)
+
+
+def _redis(name: str, settings: StackSettings, network: Network, protect: bool) -> RedisCache | None:
+    if settings.redis is None:
+        return None
+    r = settings.redis
+    return RedisCache(
+        name,
+        RedisCacheArgs(
+            network=network,
+            engine=r.engine,
+            engine_version=r.engine_version,
+            node_type=r.node_type,
+            replicas=r.replicas,
+            snapshot_retention_days=r.snapshot_retention_days,
+            maxmemory_policy=r.maxmemory_policy,
+            protect=protect,
+        ),
+    )

@@ -429,6 +429,11 @@ def queue_model(model: StackModel) -> QueueModel:
     for q in queues:
         redrive(q, [q], "redrivePolicy")
         redrive_allow(q, [q], "redriveAllowPolicy")
+    # an EventBridge Scheduler schedule's dead-letter queue (its target queue excluded)
+    for schedule in model.of("aws:scheduler/schedule:Schedule"):
+        targets = model.resolve(schedule, ("target", "arn"), [QUEUE], ("arn",)).targets
+        dead = model.resolve(schedule, ("target", "deadLetterConfig", "arn"), [QUEUE], ("arn",))
+        _mark(dlqs, dead.targets, exclude=targets)
     for attached in model.of(REDRIVE_POLICY, REDRIVE_ALLOW_POLICY):
         owners = model.resolve(attached, ("queueUrl",), [QUEUE], ("url", "id")).targets
         if attached.resource_type == REDRIVE_POLICY:

@@ -311,7 +311,7 @@ def test_dashboard_has_one_section_per_tier(stack: Evaluation) -> None:
 
 def test_schedule_failures_and_its_dlq(stack: Evaluation) -> None:
     found = alarms(stack)
-    failed = found["ops-nightly-failed-invocations"]
+    failed = found["ops-nightly-schedule-failed"]
     group = output(stack, "aws:scheduler/scheduleGroup:ScheduleGroup", "nightly", "name")
     metrics = {
         q["metric"]["metricName"]: q["metric"] for q in failed.inputs["metricQueries"] if "metric" in q
@@ -324,7 +324,7 @@ def test_schedule_failures_and_its_dlq(stack: Evaluation) -> None:
     for metric in metrics.values():
         assert (metric["namespace"], metric["dimensions"]) == ("AWS/Scheduler", {"ScheduleGroup": group})
     assert (failed.inputs["comparisonOperator"], failed.inputs["threshold"]) == ("GreaterThanThreshold", 0)
-    dlq = found["ops-nightly-dlq-not-empty"]
+    dlq = found["ops-nightly-schedule-dlq-not-empty"]
     assert dlq.inputs["dimensions"] == {
         "QueueName": output(stack, "aws:sqs/queue:Queue", "nightly-dlq", "name")
     }

@@ -102,3 +102,10 @@ def test_bad_args_are_refused(kwargs: dict[str, Any], message: str) -> None:
 
     with pytest.raises(ValueError, match=message):
         evaluate_inline(program, project="t", stack="dev", config={"aws:region": "us-east-1"})
+
+
+def test_protect_keeps_the_dlq(standard: Evaluation) -> None:
+    assert not standard.one(type=QUEUE, name="nightly-dlq").protect
+    ev = evaluate(protect=True)
+    dlq = ev.one(type=QUEUE, name="nightly-dlq")
+    assert dlq.protect and dlq.retain_on_delete
