@@ -71,14 +71,16 @@ def test_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:
     ("yaml", "expected"),
     [
         (
-            "config:\n  tierup:environment: prod\n  tierup:app:\n    image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1\n"
-            "    minSize: 3\n    maxSize: 2\n",
-            "error: stacks/Pulumi.prod.yaml: tierup:app.minSize: must be ≤ maxSize (3 > 2)",
+            "config:\n  tierup:environment: prod\n  tierup:loadBalancer:\n    internal: true\n"
+            "  tierup:services:\n    web:\n      image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1\n"
+            "      minSize: 3\n      maxSize: 2\n",
+            "error: stacks/Pulumi.prod.yaml: tierup:services.web.minSize: must be ≤ maxSize (3 > 2)",
         ),
         (
-            "config:\n  tierup:environment: prod\n  tierup:app:\n    image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1\n"
-            "    minSise: 3\n",
-            "error: stacks/Pulumi.prod.yaml: tierup:app.minSise: unknown key; did you mean 'minSize'?",
+            "config:\n  tierup:environment: prod\n  tierup:loadBalancer:\n    internal: true\n"
+            "  tierup:services:\n    web:\n      image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1\n"
+            "      minSise: 3\n",
+            "error: stacks/Pulumi.prod.yaml: tierup:services.web.minSise: unknown key; did you mean 'minSize'?",
         ),
         (
             "config:\n  tierup:enviroment: prod\n",
@@ -104,4 +106,4 @@ def test_schema_is_json_schema_of_the_stack_file() -> None:
     assert result.returncode == 0
     schema = json.loads(result.stdout)
     assert schema["$schema"].startswith("https://json-schema.org/")
-    assert "tierup:app" in json.dumps(schema)
+    assert "tierup:services" in json.dumps(schema)

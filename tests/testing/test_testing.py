@@ -104,7 +104,7 @@ def test_check_returns_the_policy_report(stack: Stack) -> None:
 @pytest.mark.parametrize(
     ("stack_name", "message"),
     [
-        ("invalid", "stacks/Pulumi.invalid.yaml: tierup:app.minSize: must be ≤ maxSize (3 > 2)"),
+        ("invalid", "stacks/Pulumi.invalid.yaml: tierup:services.web.minSize: must be ≤ maxSize (3 > 2)"),
         ("broken", "Missing required configuration variable 'testing-fixture:team'"),
         ("qa", "no such stack 'qa'"),
     ],
