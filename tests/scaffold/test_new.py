@@ -233,12 +233,13 @@ def test_every_setting_line_has_a_comment_and_unset_ones_are_shown_commented_out
     assert "add `tierup:redis: {}`" in no_redis.replace("\n  # ", " ")
 
 
-def test_program_composes_the_components_explicitly(projects: dict[str, Path]) -> None:
+def test_program_has_one_source_of_wiring(projects: dict[str, Path]) -> None:
     program = (projects["full"] / "stacks" / "__main__.py").read_text()
     assert "StackSettings.from_pulumi_config()" in program
-    assert "tierup.build" not in program
+    assert re.search(r"^arch = tierup\.build\(settings\)", program, re.M)  # the one source of wiring
     for component in ("Network", "LoadBalancer", "AppTier", "RedisCache", "Queue", "WorkerPool", "Alarms"):
-        assert re.search(rf"^\s*\w+ = {component}\(", program, re.M), component
+        assert not re.search(rf"\b{component}\(", program), component  # not restated here
+    assert "your own resources" in program  # the marked place for the team's additions
     # one program for every variant: a tier is built exactly when its config section is there
     other = (projects["no-redis"] / "stacks" / "__main__.py").read_text()
     assert program.replace("shop", "jobs_app") == other
