@@ -6,7 +6,8 @@ when used::
     import tierup
     from tierup.settings import StackSettings
 
-    architecture = tierup.build(StackSettings.from_pulumi_config())
+    arch = tierup.build(StackSettings.from_pulumi_config())
+    arch.services["web"], arch.queues["emails"], arch.workers["emails"], arch.schedules["nightly"]
 """
 
 from __future__ import annotations
