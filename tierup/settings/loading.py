@@ -43,7 +43,13 @@ TIERUP_FIELDS: dict[str, str] = {
 }
 IGNORED_KEYS: tuple[str, ...] = ("tierup:policies",)
 TOP_LEVEL_KEYS: tuple[str, ...] = tuple(f"tierup:{alias}" for alias in TIERUP_FIELDS)
-_FALLBACK_NOTE = "the stack file could not be read to tell which values under a secret key are secret"
+#: What users coming from other tools write for a key, and tierup's name for it.
+SYNONYMS: dict[str, str] = {
+    "apps": "services", "service": "services", "web": "services", "api": "services",
+    "worker": "workers", "jobs": "workers", "schedule": "schedules", "cron": "schedules",
+    "db": "database", "rds": "database", "postgres": "database", "mysql": "database",
+    "alb": "loadBalancer", "lb": "loadBalancer", "vpc": "network", "cache": "redis", "valkey": "redis",
+}  # fmt: skip
 
 
 def normalize_key(key: str) -> str:
@@ -149,7 +155,10 @@ def load_settings(
             name = key.removeprefix("tierup:")
             if name in REPLACED_KEYS and (name != "workers"):
                 raise SettingsError(REPLACED_KEYS[name].split(": ", 1)[1], file=file, key=key)
-            reason = unknown_key_reason(name, list(TIERUP_FIELDS), "tierup:")
+            if name.lower() in SYNONYMS:
+                reason = f"unknown key; did you mean 'tierup:{SYNONYMS[name.lower()]}'?"
+            else:
+                reason = unknown_key_reason(name, list(TIERUP_FIELDS), "tierup:")
             raise SettingsError(reason, file=file, key=key)
     data: dict[str, Any] = {}
     for key in TOP_LEVEL_KEYS:
