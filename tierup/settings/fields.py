@@ -164,7 +164,7 @@ def iter_fields(
         spec = FieldSpec(path=f"{prefix}{key}", name=name, key=key, info=info, owner=model, depth=depth)
         yield spec
         nested = spec.model
-        if recurse and nested is not None:
+        if recurse and nested is not None and issubclass(nested, Model):  # not internal shapes (SecretSource)
             inner = f"{spec.path}.<name>." if spec.is_map else f"{spec.path}."
             yield from iter_fields(nested, inner, depth=depth + 1)
 

@@ -5,7 +5,8 @@ Secrets: the leaves of the config that are Pulumi secrets (``secure:`` in the st
 :class:`PulumiSecret` before validation, so ``secrets`` entries become ``SecretSource(value=SecretStr)``,
 one in ``env`` is refused, and no message shows one. Which leaves are secret is known from
 
-- the stack file's ``secure:`` leaves (``secret_paths``, read by :func:`secure_paths`),
+- the stack file's ``secure:`` leaves (``secret_paths``, read by :func:`secure_paths`; or the
+  ``{secure: ...}`` mappings themselves when the stack file's YAML is validated as is),
 - offline, the engine's placeholder for each ``secure:`` leaf (:func:`tierup.engine.project.secret_placeholder`),
 - otherwise, for a key the language host marks secret (``secret_keys``), every value under it.
 """
@@ -89,8 +90,15 @@ def _decode(key: str, value: Any, file: str) -> Any:
     return value
 
 
+def _is_secure(value: Any) -> bool:
+    """A stack file's ``{secure: <ciphertext>}`` leaf, as read from the YAML itself."""
+    return isinstance(value, Mapping) and set(value) == {"secure"}
+
+
 def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
-    if isinstance(value, Mapping):
+    if _is_secure(value):
+        yield path, value
+    elif isinstance(value, Mapping):
         for key, inner in value.items():
             yield from _leaves(inner, f"{path}.{key}")
     elif isinstance(value, list):
@@ -102,6 +110,8 @@ def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
 
 def _wrap(value: Any, path: str, secret: Any) -> Any:
     """``value`` with each leaf for which ``secret(path, leaf)`` holds replaced by a :class:`PulumiSecret`."""
+    if _is_secure(value):
+        return PulumiSecret(value["secure"])
     if isinstance(value, Mapping):
         return {key: _wrap(inner, f"{path}.{key}", secret) for key, inner in value.items()}
     if isinstance(value, list):
@@ -118,7 +128,7 @@ def _mark_secrets(
     known = set(secret_paths or ())
 
     def exact(path: str, leaf: Any) -> bool:
-        return path in known or (isinstance(leaf, str) and leaf == secret_placeholder(path))
+        return path in known or _is_secure(leaf) or (isinstance(leaf, str) and leaf == secret_placeholder(path))
 
     found = [path for path, leaf in _leaves(value, key) if exact(path, leaf)]
     if found or key not in secret_keys:

@@ -134,6 +134,8 @@ config:
       build:
         context: .
       port: 3000
+      routes:
+        paths: ["/*"]
       minSize: 3
       maxSize: 12
       requestsPerTarget: 1000
