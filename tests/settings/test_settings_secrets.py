@@ -169,7 +169,7 @@ def test_plain_values_in_secrets_must_be_arns_and_are_not_echoed(load, error):
 @pytest.mark.parametrize(
     ("env", "problem"),
     [
-        ({"DB_PASSWORD": "x"}, "env.DB_PASSWORD: looks like a secret; put it under secrets instead"),
+        ({"DB_PASSWORD": "x"}, "env.DB_PASSWORD: looks like a secret; move it to secrets.DB_PASSWORD"),
         ({"GITHUB_TOKEN": "x"}, "env.GITHUB_TOKEN: looks like a secret"),
         ({"QUEUE_URL": "x"}, "env.QUEUE_URL: is set by tierup (the connection contract); remove it from env"),
         ({"EMAILS_QUEUE_URL": "x"}, "env.EMAILS_QUEUE_URL: is set by tierup"),

@@ -23,6 +23,7 @@ from tierup.aws_facts import ENV_NAME
 
 __all__ = [
     "CertificateArn",
+    "DatabaseEngineVersion",
     "DatabaseInstanceClass",
     "DomainName",
     "Email",
@@ -116,7 +117,8 @@ SECRET_ARN_RE = (
     r"^arn:aws(-[a-z]+)*:(secretsmanager:([a-z]{2}(-[a-z]+)+-[0-9]{1,2}):[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+"
     r"|ssm:([a-z]{2}(-[a-z]+)+-[0-9]{1,2}):[0-9]{12}:parameter/[A-Za-z0-9/_.-]+)$"
 )
-ENGINE_VERSION_RE = r"^[0-9]+(\.([0-9]+|x))?(\.[0-9]+)?$"
+ENGINE_VERSION_RE = r"^[0-9]+\.([0-9]+|x)(\.[0-9]+)?$"
+DB_ENGINE_VERSION_RE = r"^[0-9]+(\.[0-9]+){0,2}$"
 ENV_NAME_RE = ENV_NAME.pattern
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 HTTPS_URL_RE = r"^https://[^\s/?#@]+[^\s]*$"
@@ -228,7 +230,13 @@ def check_image(value: str) -> str:
 def check_engine_version(value: str) -> str:
     if re.fullmatch(ENGINE_VERSION_RE, value):
         return value
-    raise ValueError(f"must be a version like 8.0, 16.4 or 8.0.39 (got {show(value)})")
+    raise ValueError(f"must be a version like 8.0 or 7.1 (got {show(value)})")
+
+
+def check_db_engine_version(value: str) -> str:
+    if re.fullmatch(DB_ENGINE_VERSION_RE, value):
+        return value
+    raise ValueError(f"must be a version like 16, 16.4 or 8.0.39 (got {show(value)})")
 
 
 def check_health_path(value: str) -> str:
@@ -425,6 +433,9 @@ CertificateArn = string(check_certificate_arn, CERT_ARN_RE, "ACM certificate ARN
 SecretArn = string(check_secret_arn, SECRET_ARN_RE, "Secrets Manager secret or SSM parameter ARN")
 ImageUri = string(check_image, IMAGE_RE, "container image `[registry/]repo[:tag][@digest]`")
 EngineVersion = string(check_engine_version, ENGINE_VERSION_RE, "`major.minor`, e.g. `8.0`")
+DatabaseEngineVersion = string(
+    check_db_engine_version, DB_ENGINE_VERSION_RE, "major or full version, e.g. `16`, `16.4`, `8.0.39`"
+)
 HealthCheckPath = string(check_health_path, HEALTH_PATH_RE, "starts with `/`", maxLength=1024)
 Email = string(check_email, EMAIL_RE, "email address", format="email")
 HttpsUrl = string(check_https_url, HTTPS_URL_RE, "`https://` URL", format="uri")

@@ -128,7 +128,9 @@ def _mark_secrets(
     known = set(secret_paths or ())
 
     def exact(path: str, leaf: Any) -> bool:
-        return path in known or _is_secure(leaf) or (isinstance(leaf, str) and leaf == secret_placeholder(path))
+        return (
+            path in known or _is_secure(leaf) or (isinstance(leaf, str) and leaf == secret_placeholder(path))
+        )
 
     found = [path for path, leaf in _leaves(value, key) if exact(path, leaf)]
     if found or key not in secret_keys:

@@ -23,6 +23,7 @@ from tierup.settings.formats import (
     SECRET_VALUES,
     Allowed,
     CertificateArn,
+    DatabaseEngineVersion,
     DatabaseInstanceClass,
     DomainName,
     Email,
@@ -96,7 +97,7 @@ _RESERVED_DATABASE_NAMES = frozenset(
         "performance_schema",
     }
 )
-SECRETS_ADVICE = "put it under secrets instead: a Secrets Manager or SSM parameter ARN, or a Pulumi secret"
+SECRETS_ADVICE = "move it to secrets.{} (a Secrets Manager or SSM parameter ARN, or a Pulumi secret)"
 #: Most listener rule condition values per rule (paths and hosts together), an ALB quota.
 ROUTE_VALUES_MAX = 5
 SCHEDULE_MESSAGE_MAX = 8192
@@ -198,15 +199,19 @@ def _check_env(env: Any) -> Any:
         if reserved_env(key):
             raise Problem("is set by tierup (the connection contract); remove it from env", key)
         if secret_looking(key):
-            raise Problem(f"looks like a secret; {SECRETS_ADVICE}; plain config is not encrypted", key)
+            raise Problem(
+                f"looks like a secret; {SECRETS_ADVICE.format(key)}; plain config is not encrypted", key
+            )
         if isinstance(value, str):
+            for pattern, what in SECRET_VALUES:
+                if pattern.search(value):
+                    raise Problem(
+                        f"contains {what}; {SECRETS_ADVICE.format(key)}; plain config is not encrypted", key
+                    )
             if re.search(r"[\x00\r\n]", value):
                 raise Problem(
                     "must not contain NUL or line breaks (it is written into a shell environment file)", key
                 )
-            for pattern, what in SECRET_VALUES:
-                if pattern.search(value):
-                    raise Problem(f"contains {what}; {SECRETS_ADVICE}; plain config is not encrypted", key)
     size = sum(len(k) + len(v) + 2 for k, v in env.items() if isinstance(k, str) and isinstance(v, str))
     if size > ENV_MAX_BYTES:
         raise Problem(
@@ -601,7 +606,7 @@ class DatabaseSettings(Section):
     (4 GiB: room for connections from several services and pools)."""
 
     engine: DatabaseEngine = field("postgres or mysql.", default="postgres")
-    engine_version: EngineVersion = field(
+    engine_version: DatabaseEngineVersion = field(
         "Engine version: a major (16, 8.0) lets RDS apply minor upgrades; a full version pins it.",
         derived="16 for postgres, 8.0 for mysql",
     )
