@@ -136,7 +136,7 @@ class FieldSpec:
 
     @property
     def required(self) -> bool:
-        return self.info.default is PydanticUndefined and self.presets is None
+        return self.info.default is PydanticUndefined and self.meta is None
 
     def default_for(self, environment: str) -> Any:
         """The value the field takes in ``environment`` when left out (``PydanticUndefined``: required)."""

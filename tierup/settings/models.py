@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from annotated_types import MaxLen, MinLen
-from pydantic import BaseModel, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, SecretStr, WithJsonSchema, field_validator, model_validator
 
 from tierup.aws_facts import ENVIRONMENTS, Environment, MaxmemoryPolicy, ecr_registry, env_name
 from tierup.settings.fields import Model, Problem, Section, field, iter_fields, model_in
@@ -171,6 +171,7 @@ def _secret_source(value: Any) -> Any:
 EnvName = Annotated[str, Allowed("names like `RAILS_ENV`")]
 _ENV_SCHEMA = {"propertyNames": {"pattern": ENV_NAME_RE}}
 _SECRETS_SCHEMA = {
+    "type": "object",
     "propertyNames": {"pattern": ENV_NAME_RE},
     "additionalProperties": {
         "oneOf": [
@@ -246,12 +247,11 @@ class _Tier(Section):
         default={},
         schema=_ENV_SCHEMA,
     )
-    secrets: dict[EnvName, SecretSource] = field(
+    secrets: Annotated[dict[EnvName, SecretSource], WithJsonSchema(_SECRETS_SCHEMA)] = field(
         "Secret environment variables: NAME → a Secrets Manager secret or SSM parameter ARN, or a Pulumi secret"
         " (`pulumi config set --secret --path 'tierup:services.web.secrets.NAME' ...`), which tierup stores in"
         " Secrets Manager. Read at boot through the tier's own role; never in user data.",
         default={},
-        schema=_SECRETS_SCHEMA,
     )
     sends_to: list[TierName] = field(
         "Queues (names in tierup:queues) the tier may send to; it gets <QUEUE>_QUEUE_URL for each.",
@@ -338,6 +338,8 @@ class RouteSettings(Model):
 class ServiceSettings(_Tier):
     """A web service: an Auto Scaling group running one container behind the ALB, on its own routes."""
 
+    schema_rules: ClassVar[dict[str, Any]] = {"oneOf": [{"required": ["image"]}, {"required": ["build"]}]}
+
     port: int = field("Port the container listens on; the ALB forwards to it.", default=8080, ge=1, le=65535)
     health_check_path: HealthCheckPath = field(
         "Path the ALB health check requests; it must answer 200.", default="/health"
@@ -400,6 +402,8 @@ class QueueSettings(Section):
 
 class WorkerSettings(_Tier):
     """A worker pool consuming one queue: an Auto Scaling group that scales on that queue's backlog only."""
+
+    schema_rules: ClassVar[dict[str, Any]] = {"not": {"required": ["image", "build"]}}
 
     queue: TierName = field("The queue it consumes (a name in tierup:queues); it gets its URL as QUEUE_URL.")
     instance_type: InstanceType = field(
