@@ -118,6 +118,12 @@ class FieldSpec:
         return model_in(self.info.annotation)
 
     @property
+    def section(self) -> type[Model] | None:
+        """The nested model when it is a documented settings model (not an internal shape like SecretSource)."""
+        model = self.model
+        return model if model is not None and issubclass(model, Model) else None
+
+    @property
     def is_map(self) -> bool:
         return is_map(self.info.annotation)
 
@@ -163,8 +169,8 @@ def iter_fields(
         key = info.alias or name
         spec = FieldSpec(path=f"{prefix}{key}", name=name, key=key, info=info, owner=model, depth=depth)
         yield spec
-        nested = spec.model
-        if recurse and nested is not None and issubclass(nested, Model):  # not internal shapes (SecretSource)
+        nested = spec.section
+        if recurse and nested is not None:
             inner = f"{spec.path}.<name>." if spec.is_map else f"{spec.path}."
             yield from iter_fields(nested, inner, depth=depth + 1)
 

@@ -406,6 +406,16 @@ class WorkerSettings(_Tier):
     schema_rules: ClassVar[dict[str, Any]] = {"not": {"required": ["image", "build"]}}
 
     queue: TierName = field("The queue it consumes (a name in tierup:queues); it gets its URL as QUEUE_URL.")
+    image: ImageUri | None = field(
+        "Container image of the pool; set neither image nor build to run the service's.",
+        default=None,
+        default_text="the service's, when there is exactly one service",
+    )
+    build: BuildSettings | None = field(
+        "Build the pool's image from a Dockerfile instead.",
+        default=None,
+        default_text="the service's, when there is exactly one service",
+    )
     instance_type: InstanceType = field(
         "EC2 instance type; Graviton types need an arm64 image.",
         preset=("t4g.micro", "t4g.small", "t4g.small"),
