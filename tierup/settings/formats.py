@@ -127,7 +127,7 @@ TIER_NAME_RE = r"^[a-z][a-z0-9-]*$"
 TIER_NAME_MAX = 20
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 DOMAIN_RE = rf"^(?=.{{1,253}}$)({_LABEL}\.)+[a-z]{{2,63}}$"
-HOSTED_ZONE_RE = rf"^(Z[A-Z0-9]{{1,31}}|({_LABEL}\.)+[a-z]{{2,63}}\.?)$"
+HOSTED_ZONE_RE = rf"^(Z[A-Z0-9]{{8,31}}|({_LABEL}\.)+[a-z]{{2,63}}\.?)$"
 PATH_PATTERN_RE = r"^/[A-Za-z0-9_\-.$/~\"'@:+&*?]{0,127}$"
 HOST_PATTERN_RE = r"^(?=.{1,128}$)[A-Za-z0-9*?-]+(\.[A-Za-z0-9*?-]+)+$"
 SCHEDULE_RE = r"^(cron\([^()]+\)|rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\))$"
