@@ -71,3 +71,14 @@ def test_every_default_is_read_from_one_place(environment):
     loaded = NetworkSettings.for_environment(environment)
     for spec in iter_fields(NetworkSettings):
         assert getattr(loaded, spec.name) == spec.default_for(environment)
+
+
+def test_the_readme_config_example_is_valid():
+    import re
+
+    text = (DOC.parents[1] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"### The stack config.*?```yaml\n(.*?)```", text, re.S)
+    assert block is not None
+    settings = load_settings(yaml.safe_load(block.group(1))["config"], file="README.md")
+    assert list(settings.services) == ["web", "api"] and settings.services["api"].sends_to == ["images"]
+    assert settings.services["web"].secrets["STRIPE_KEY"].value is not None
