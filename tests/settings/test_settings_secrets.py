@@ -242,3 +242,20 @@ def test_from_pulumi_config_reads_pulumi_config_variables(program, monkeypatch):
         "PULUMI_CONFIG", json.dumps({"tierup:environment": "dev", "tierup:services": json.dumps(_services())})
     )
     assert program({}, {}).services["web"].image == IMAGE
+
+
+def test_a_secure_env_value_in_a_stack_file_is_refused_offline(tmp_path: Path):
+    """What `tierup check` validates: the engine's config of a stack file with a ``secure:`` leaf in env."""
+    from tierup.engine.project import load_project, load_stack_config
+
+    (tmp_path / "Pulumi.yaml").write_text("name: shop\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text("")
+    stack = {"config": {**_base(_services(env={"STRIPE_KEY": {"secure": "v1:AAAAAAAAsk_live_x"}}))}}
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(stack))
+    config = load_stack_config(load_project(tmp_path), "dev")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(config.values, file="Pulumi.dev.yaml", secret_keys=config.secret_keys)
+    assert str(caught.value).startswith(
+        "Pulumi.dev.yaml: tierup:services.web.env.STRIPE_KEY: is a Pulumi secret"
+    )
+    assert "sk_live" not in str(caught.value) and "secrets.STRIPE_KEY" in str(caught.value)
