@@ -259,3 +259,16 @@ def test_a_secure_env_value_in_a_stack_file_is_refused_offline(tmp_path: Path):
         "Pulumi.dev.yaml: tierup:services.web.env.STRIPE_KEY: is a Pulumi secret"
     )
     assert "sk_live" not in str(caught.value) and "secrets.STRIPE_KEY" in str(caught.value)
+
+
+def test_a_secret_in_a_schedule_message_is_refused(program):
+    def config(leaf: object) -> dict:
+        schedule = {"schedule": "rate(1 day)", "queue": "jobs", "message": {"token": leaf}}
+        return {**_base(_services()), "tierup:queues": {"jobs": {}}, "tierup:schedules": {"s": schedule}}
+
+    with pytest.raises(SettingsError) as caught:
+        program(config({"secure": "v1:AAAA"}), config(STRIPE))
+    assert str(caught.value) == (
+        "Pulumi.prod.yaml: tierup:schedules.s.message: can't hold a Pulumi secret: the message is stored in plain"
+        " text in the schedule"
+    )

@@ -73,7 +73,7 @@ class Allowed:
 def show(value: Any) -> str:
     """A value as the user wrote it in YAML: strings quoted, booleans lowercase, long values cut;
     a Pulumi secret (or anything holding one) is never shown."""
-    if _holds_secret(value):
+    if holds_secret(value):
         return "a secret value"
     if isinstance(value, bool):
         text = "true" if value else "false"
@@ -88,13 +88,14 @@ def show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _holds_secret(value: Any) -> bool:
+def holds_secret(value: Any) -> bool:
+    """True when ``value`` is, or contains, a :class:`PulumiSecret`."""
     if isinstance(value, PulumiSecret):
         return True
     if isinstance(value, Mapping):
-        return any(_holds_secret(v) for v in value.values())
+        return any(holds_secret(v) for v in value.values())
     if isinstance(value, list | tuple):
-        return any(_holds_secret(v) for v in value)
+        return any(holds_secret(v) for v in value)
     return False
 
 

@@ -45,6 +45,7 @@ from tierup.settings.formats import (
     TierName,
     Timezone,
     check_secret_arn,
+    holds_secret,
     reserved_env,
     secret_looking,
     show,
@@ -469,6 +470,8 @@ class ScheduleSettings(Section):
     @field_validator("message", mode="before")
     @classmethod
     def _json_object(cls, value: Any) -> Any:
+        if holds_secret(value):
+            raise Problem("can't hold a Pulumi secret: the message is stored in plain text in the schedule")
         if not isinstance(value, Mapping):
             raise Problem(
                 f"must be a JSON object (a mapping), e.g. {{job: nightly-digest}} (got {show(value)})"
