@@ -102,6 +102,9 @@ SECRETS_ADVICE = "move it to secrets.{} (a Secrets Manager or SSM parameter ARN,
 #: Most listener rule condition values per rule (paths and hosts together), an ALB quota.
 ROUTE_VALUES_MAX = 5
 SCHEDULE_MESSAGE_MAX = 8192
+#: Longest job a worker pool may declare: a terminating worker is held by a lifecycle hook whose heartbeat
+#: (at most 7200 s, an AWS limit) covers the job, the container's stop and the last poll (≤ 200 s).
+JOB_TIMEOUT_MAX = 7000
 
 
 def _check_capacity(min_size: int, desired: int, max_size: int) -> None:
@@ -442,10 +445,11 @@ class WorkerSettings(_Tier):
     )
     job_timeout_seconds: int = field(
         "Longest a job runs; instances being terminated wait this long for in-flight jobs."
-        " At most the queue's visibilityTimeoutSeconds.",
+        f" At most the queue's visibilityTimeoutSeconds, and {JOB_TIMEOUT_MAX} (AWS holds a terminating"
+        " instance at most 7200 s).",
         derived="the queue's visibilityTimeoutSeconds",
         ge=1,
-        le=43200,
+        le=JOB_TIMEOUT_MAX,
     )
 
     @model_validator(mode="after")
@@ -793,7 +797,8 @@ CROSS_FIELD_RULES: tuple[str, ...] = (
     "`sendsTo`, a worker pool's `queue` and a schedule's `queue` name queues in `tierup:queues`; a queue has at most"
     " one worker pool (the pool scales on that queue's backlog).",
     "A worker pool's `jobTimeoutSeconds` ≤ its queue's `visibilityTimeoutSeconds`, or a running job reappears on the"
-    " queue and runs twice; a consumed queue's visibility timeout is at least 1.",
+    f" queue and runs twice, and ≤ {JOB_TIMEOUT_MAX} (also when it defaults to the visibility timeout); a consumed"
+    " queue's visibility timeout is at least 1.",
     "`env` holds plain strings only: no Pulumi secret (`secure:`), no secret-looking name or value, no variable tierup"
     " sets itself, no NUL or line break, and no name that is also in `secrets`.",
     "`tierup:loadBalancer`: `domain` and `certificateArn` are exclusive; staging and prod need one of them unless"
@@ -993,6 +998,15 @@ class StackSettings(Model):
                         "visibilityTimeoutSeconds",
                     )
                 worker.job_timeout_seconds = queue.visibility_timeout_seconds
+                if worker.job_timeout_seconds > JOB_TIMEOUT_MAX:
+                    raise Problem(
+                        f"must be set: the default, tierup:queues.{worker.queue}.visibilityTimeoutSeconds"
+                        f" ({worker.job_timeout_seconds}), is above {JOB_TIMEOUT_MAX} (AWS holds a terminating"
+                        " instance at most 7200 s for its last job)",
+                        "workers",
+                        name,
+                        "jobTimeoutSeconds",
+                    )
             if worker.job_timeout_seconds > queue.visibility_timeout_seconds:
                 raise Problem(
                     f"must be ≤ tierup:queues.{worker.queue}.visibilityTimeoutSeconds ({worker.job_timeout_seconds}"
