@@ -127,7 +127,7 @@ def _sections(section: str, values: dict[str, object]) -> dict[str, object]:
         sections["network"] = {"azCount": 6}
     if top == "workers":
         values.setdefault("queue", "jobs")
-        sections["queues"] = {"jobs": {"visibilityTimeoutSeconds": 43200}}
+        sections["queues"] = {"jobs": {"visibilityTimeoutSeconds": 7000}}
     if top == "queues":
         sections["alarms"] = {"queueAgeSeconds": 60}
     return sections
