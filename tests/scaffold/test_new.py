@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from tests.helpers import REPO, run_cli
-from tierup.settings import AppSettings, StackSettings, json_schema, load_settings
+from tierup.settings import ServiceSettings, StackSettings, iter_fields, json_schema, load_settings
 
 VARIANTS: dict[str, list[str]] = {
     "full": ["--region", "eu-west-1"],
@@ -200,15 +200,16 @@ def test_stack_files_validate_and_show_every_setting_at_its_preset(projects: dic
             settings = load_settings(config, file="x", stack=environment)
             assert (settings.environment, settings.region) == (environment, REGIONS[variant])
             assert (settings.redis is None) == (variant == "no-redis")
-            assert (settings.workers is None) == (settings.queue is None) == (variant == "no-workers")
-            for name, info in StackSettings.model_fields.items():
-                key = f"tierup:{info.alias}"
-                section = getattr(settings, name)
-                if key not in config or not hasattr(section, "presets"):
+            assert (settings.workers == {}) == (settings.queues == {}) == (variant == "no-workers")
+            for top in iter_fields(StackSettings, recurse=False):
+                key = f"tierup:{top.key}"
+                if top.section is None or key not in config or not hasattr(top.section, "presets"):
                     continue
-                for field, preset in type(section).presets(environment).items():
-                    assert config[key][field] == preset, (variant, environment, key, field)
-            assert settings.app.build is not None and settings.app.build.context == "app"
+                for entry in config[key].values() if top.is_map else [config[key]]:
+                    for field, preset in top.section.presets(environment).items():
+                        assert entry[field] == preset, (variant, environment, key, field)
+            web = settings.services["web"]
+            assert web.build is not None and web.build.context == "app"
 
 
 def test_every_setting_line_has_a_comment_and_unset_ones_are_shown_commented_out(
@@ -216,18 +217,19 @@ def test_every_setting_line_has_a_comment_and_unset_ones_are_shown_commented_out
 ) -> None:
     text = (projects["full"] / "stacks" / "Pulumi.prod.yaml").read_text()
     lines = text.splitlines()
-    keys = [i for i, line in enumerate(lines) if re.match(r"^ {4}[a-zA-Z]+:", line)]
+    keys = [i for i, line in enumerate(lines) if re.match(r"^ {4}( {2})?[a-zA-Z]+:", line)]
     assert len(keys) > 40
     for i in keys:
         assert lines[i - 1].lstrip().startswith("#"), lines[i]  # the description sits above each key
     for optional in (
         "# certificateArn: arn:aws:acm:eu-west-1:",
+        "# hostedZone: ",
         "# requestsPerTarget: 1000",
         "# desiredCapacity: 2",
     ):
         assert optional in text
-    for field in AppSettings.model_fields.values():
-        assert re.search(rf"^ {{4}}(# )?{field.alias}:", text, re.M), field.alias
+    for spec in iter_fields(ServiceSettings, recurse=False):
+        assert re.search(rf"^ {{6}}(# )?{spec.key}:", text, re.M), spec.key
     no_redis = (projects["no-redis"] / "stacks" / "Pulumi.prod.yaml").read_text()
     assert "tierup:redis:" not in no_redis.replace("`tierup:redis: {}`", "")
     assert "add `tierup:redis: {}`" in no_redis.replace("\n  # ", " ")

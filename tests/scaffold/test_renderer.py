@@ -145,5 +145,5 @@ def test_the_smallest_project_renders_and_validates() -> None:
             compile(text, path, "exec")
     for environment in ("dev", "staging", "prod"):
         config = yaml.safe_load(files[f"stacks/Pulumi.{environment}.yaml"])["config"]
-        assert not {"tierup:redis", "tierup:queue", "tierup:workers"} & config.keys()
+        assert not {"tierup:redis", "tierup:queues", "tierup:workers", "tierup:schedules"} & config.keys()
     assert "boto3" not in files["app/requirements.txt"] and "redis" not in files["app/requirements.txt"]

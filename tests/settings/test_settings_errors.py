@@ -9,9 +9,10 @@ import sys
 import pytest
 
 from tierup.errors import TierupError
-from tierup.settings import SettingsError, StackSettings, environment_of, load_settings
+from tierup.settings import SettingsError, environment_of, load_settings
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2"
+WEB = {"web": {"image": IMAGE}}
 PREFIX = "stacks/Pulumi.test.yaml: "
 
 
@@ -22,12 +23,15 @@ def _refuse(config: dict[str, object], file: str = "stacks/Pulumi.test.yaml") ->
 
 
 def test_error_format_and_attributes():
-    config = {"tierup:environment": "prod", "tierup:app": {"image": IMAGE, "minSize": 3, "maxSize": 2}}
+    config = {
+        "tierup:environment": "dev",
+        "tierup:services": {"web": {"image": IMAGE, "minSize": 3, "maxSize": 2}},
+    }
     problem = _refuse(config, file="stacks/Pulumi.prod.yaml")
-    assert str(problem) == "stacks/Pulumi.prod.yaml: tierup:app.minSize: must be ≤ maxSize (3 > 2)"
+    assert str(problem) == "stacks/Pulumi.prod.yaml: tierup:services.web.minSize: must be ≤ maxSize (3 > 2)"
     assert (problem.file, problem.key, problem.reason) == (
         "stacks/Pulumi.prod.yaml",
-        "tierup:app.minSize",
+        "tierup:services.web.minSize",
         "must be ≤ maxSize (3 > 2)",
     )
     assert isinstance(problem, TierupError) and problem.exit_code == 2
@@ -37,10 +41,18 @@ def test_error_format_and_attributes():
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ({"tierup:app": {"image": IMAGE}}, "tierup:environment: required"),
-        ({"tierup:environment": "dev"}, "tierup:app: required"),
+        ({"tierup:services": WEB}, "tierup:environment: required"),
+        ({"tierup:environment": "dev"}, "tierup:services: required"),
         (
-            {"tierup:environment": 3, "tierup:app": {"image": IMAGE}},
+            {"tierup:environment": "dev", "tierup:services": {}},
+            "tierup:services: must not be empty",
+        ),
+        (
+            {"tierup:environment": "dev", "tierup:services": {f"s{i}": {"image": IMAGE} for i in range(11)}},
+            "tierup:services: must have at most 10 entries (got 11)",
+        ),
+        (
+            {"tierup:environment": 3, "tierup:services": WEB},
             "tierup:environment: must be one of dev, staging, prod (got 3)",
         ),
     ],
@@ -56,7 +68,7 @@ def test_json_strings_are_accepted(stack_file):
     assert any(isinstance(v, str) and v.startswith("{") for v in as_host_passes.values())
     parsed = load_settings(config, file="Pulumi.prod.yaml", stack="prod")
     assert load_settings(as_host_passes, file="Pulumi.prod.yaml", stack="prod") == parsed
-    assert parsed.workers.build.context == "workers" and parsed.redis.replicas == 2
+    assert parsed.workers["images"].build.context == "workers" and parsed.redis.replicas == 2
 
 
 def test_invalid_json_string(error):
@@ -68,10 +80,10 @@ def test_invalid_json_string(error):
 @pytest.mark.parametrize("value", [None, "", "null"])
 def test_empty_sections(error, value):
     assert (
-        error("dev", queue=value)
-        == f"{PREFIX}tierup:queue: is empty; remove the key, or write {{}} to use the defaults"
+        error("dev", redis=value)
+        == f"{PREFIX}tierup:redis: is empty; remove the key, or write {{}} to use the defaults"
     )
-    assert error("dev", app=value) == f"{PREFIX}tierup:app: is empty; set image or build"
+    assert error("dev", services=value) == f"{PREFIX}tierup:services: is empty; name at least one service"
 
 
 def test_a_scalar_section(error):
@@ -83,16 +95,16 @@ def test_a_scalar_section(error):
 def test_other_namespaces_are_ignored(load):
     config = {
         "tierup:environment": "dev",
-        "tierup:app": {"image": IMAGE},
+        "tierup:services": WEB,
         "myapp:tierup": "not ours",
         "aws:profile": "prod",
         "random:anything": {"deep": [1, 2]},
     }
-    assert load_settings(config, file="x").app.image == IMAGE
+    assert load_settings(config, file="x").services["web"].image == IMAGE
 
 
 def test_legacy_config_key_spelling():
-    config = {"tierup:config:environment": "dev", "tierup:config:app": {"image": IMAGE}}
+    config = {"tierup:config:environment": "dev", "tierup:config:services": WEB}
     assert load_settings(config, file="x").environment == "dev"
 
 
@@ -103,30 +115,58 @@ def test_legacy_config_key_spelling():
         ("tierup:loadbalancer", "tierup:loadbalancer: unknown key; did you mean 'tierup:loadBalancer'?"),
         ("tierup:load_balancer", "tierup:load_balancer: unknown key; did you mean 'tierup:loadBalancer'?"),
         ("tierup:worker", "tierup:worker: unknown key; did you mean 'tierup:workers'?"),
+        ("tierup:apps", "tierup:apps: unknown key; did you mean 'tierup:services'?"),
         (
-            "tierup:database",
-            "tierup:database: unknown key; expected one of tierup:environment, tierup:network,"
-            " tierup:loadBalancer, tierup:app, tierup:redis, tierup:queue, tierup:workers, tierup:alarms,"
-            " tierup:usage",
+            "tierup:cdn",
+            "tierup:cdn: unknown key; expected one of tierup:environment, tierup:network,"
+            " tierup:loadBalancer, tierup:services, tierup:queues, tierup:workers, tierup:schedules, tierup:redis,"
+            " tierup:database, tierup:alarms, tierup:usage",
         ),
     ],
 )
 def test_unknown_top_level_keys(key, message):
-    config = {"tierup:environment": "dev", "tierup:app": {"image": IMAGE}, key: {}}
+    config = {"tierup:environment": "dev", "tierup:services": WEB, key: {}}
     assert str(_refuse(config)) == PREFIX + message
 
 
 @pytest.mark.parametrize(
     ("sections", "message"),
     [
-        ({"app": {"image": IMAGE, "minSise": 3}}, "tierup:app.minSise: unknown key; did you mean 'minSize'?"),
         (
-            {"app": {"image": IMAGE, "min_size": 3}},
-            "tierup:app.min_size: unknown key; did you mean 'minSize'?",
+            {"services": {"web": {"image": IMAGE, "minSise": 3}}},
+            "tierup:services.web.minSise: unknown key; did you mean 'minSize'?",
         ),
         (
-            {"app": {"build": {"context": ".", "dockerFile": "x"}}},
-            "tierup:app.build.dockerFile: unknown key; did you mean 'dockerfile'?",
+            {"services": {"web": {"image": IMAGE, "min_size": 3}}},
+            "tierup:services.web.min_size: unknown key; did you mean 'minSize'?",
+        ),
+        (
+            {"services": {"web": {"build": {"context": ".", "dockerFile": "x"}}}},
+            "tierup:services.web.build.dockerFile: unknown key; did you mean 'dockerfile'?",
+        ),
+        (
+            {"services": {"web": {"image": IMAGE, "routes": {"host": ["a.example.com"]}}}},
+            "tierup:services.web.routes.host: unknown key; did you mean 'hosts'?",
+        ),
+        (
+            {"services": {"web": {"image": IMAGE, "hostPatterns": ["a.example.com"]}}},
+            "tierup:services.web.hostPatterns: unknown key; did you mean 'routes.hosts'?",
+        ),
+        (
+            {"queues": {"jobs": {"visibility": 3}}},
+            "tierup:queues.jobs.visibility: unknown key; did you mean 'visibilityTimeoutSeconds'?",
+        ),
+        (
+            {"queues": {"jobs": {}}, "schedules": {"n": {"cron": "x", "queue": "jobs"}}},
+            "tierup:schedules.n.cron: unknown key; did you mean 'schedule'?",
+        ),
+        (
+            {"database": {"multiAZ": True}},
+            "tierup:database.multiAZ: unknown key; did you mean 'multiAz'?",
+        ),
+        (
+            {"loadBalancer": {"wafEnabled": True}},
+            "tierup:loadBalancer.wafEnabled: unknown key; did you mean 'waf'?",
         ),
         (
             {"network": {"azs": 3}},
@@ -138,8 +178,8 @@ def test_unknown_top_level_keys(key, message):
             "tierup:alarms.email: unknown key; did you mean 'emails'?",
         ),
         (
-            {"queue": {}, "workers": {"jobTimeout": 5}},
-            "tierup:workers.jobTimeout: unknown key; did you mean 'jobTimeoutSeconds'?",
+            {"queues": {"jobs": {}}, "workers": {"jobs": {"queue": "jobs", "jobTimeout": 5}}},
+            "tierup:workers.jobs.jobTimeout: unknown key; did you mean 'jobTimeoutSeconds'?",
         ),
     ],
 )
@@ -149,36 +189,47 @@ def test_unknown_nested_keys(error, sections, message):
 
 def test_unknown_keys_are_reported_before_other_problems(error):
     """A typo explains the errors that follow it (here: minSize is not set, maxSize 0 is out of range)."""
-    assert error("dev", app={"image": IMAGE, "maxSize": 0, "minSise": 3}) == (
-        f"{PREFIX}tierup:app.minSise: unknown key; did you mean 'minSize'?"
+    assert error("dev", services={"web": {"image": IMAGE, "maxSize": 0, "minSise": 3}}) == (
+        f"{PREFIX}tierup:services.web.minSise: unknown key; did you mean 'minSize'?"
     )
 
 
 def test_errors_are_deterministic(flat_config):
     sections = {
-        "app": {"image": IMAGE, "zeta": 1, "alpha": 2},
-        "queue": {"retention": 3},
+        "services": {"web": {"image": IMAGE, "zeta": 1, "alpha": 2}},
+        "queues": {"jobs": {"retention": 3}},
         "network": {"bogus": 1},
     }
     config = flat_config("dev", **sections)
-    reversed_config = {
-        k: dict(reversed(v.items())) if isinstance(v, dict) else v for k, v in reversed(config.items())
-    }
+
+    def flip(value: object) -> object:
+        return {k: flip(v) for k, v in reversed(value.items())} if isinstance(value, dict) else value
+
+    reversed_config = flip(config)
     messages = {
         str(_refuse(config)),
         str(_refuse(reversed_config)),
         str(_refuse(json.loads(json.dumps(config)))),
     }
-    assert messages == {f"{PREFIX}tierup:app.alpha: unknown key; expected one of " + ", ".join(
-        ["image", "build", "port", "healthCheckPath", "instanceType", "minSize", "maxSize", "desiredCapacity",
-         "cpuTarget", "requestsPerTarget", "env"]
-    )}  # fmt: skip
+    assert messages == {
+        f"{PREFIX}tierup:network.bogus: unknown key; expected one of cidr, azCount, nat, flowLogs"
+    }
+    del config["tierup:network"]
+    assert (
+        str(_refuse(config))
+        == f"{PREFIX}tierup:queues.jobs.retention: unknown key; did you mean 'retentionDays'?"
+    )
+    del config["tierup:queues"]
+    assert str(_refuse(config)) == f"{PREFIX}tierup:services.web.alpha: unknown key; expected one of " + ", ".join(
+        ["image", "build", "command", "env", "secrets", "sendsTo", "port", "healthCheckPath", "routes", "priority",
+         "instanceType", "minSize", "maxSize", "desiredCapacity", "cpuTarget", "requestsPerTarget"]
+    )  # fmt: skip
     two_top_level = {**config, "tierup:zzz": 1, "tierup:aaa": 1}
     assert str(_refuse(two_top_level)).startswith(f"{PREFIX}tierup:aaa: unknown key")
 
 
 def test_first_of_several_field_errors_follows_the_model_order(error):
-    assert error("dev", network={"azCount": 9}, app={"image": IMAGE, "port": 0}) == (
+    assert error("dev", network={"azCount": 9}, services={"web": {"image": IMAGE, "port": 0}}) == (
         f"{PREFIX}tierup:network.azCount: must be between 2 and 6 (got 9)"
     )
 
@@ -196,59 +247,6 @@ def test_first_of_several_field_errors_follows_the_model_order(error):
 )
 def test_environment_of(config, expected):
     assert environment_of(config) == expected
-
-
-# --- inside a Pulumi program ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def pulumi_config(monkeypatch):
-    """Set the running program's config as the language host (PULUMI_CONFIG) or the SDK (CONFIG) does."""
-    import pulumi
-    from pulumi.runtime import config as runtime_config
-
-    monkeypatch.setattr(pulumi, "get_stack", lambda: "prod")
-    monkeypatch.delenv("PULUMI_CONFIG", raising=False)
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    token = runtime_config.CONFIG.set({})
-
-    def _set(env: dict[str, str] | None = None, explicit: dict[str, str] | None = None) -> None:
-        if env is not None:
-            monkeypatch.setenv("PULUMI_CONFIG", json.dumps(env))
-        runtime_config.CONFIG.set(dict(explicit or {}))
-
-    yield _set
-    runtime_config.CONFIG.reset(token)
-
-
-def test_from_pulumi_config_reads_the_language_host_config(pulumi_config):
-    pulumi_config(
-        env={
-            "tierup:environment": "prod",
-            "tierup:app": json.dumps({"image": IMAGE, "minSize": 3}),
-            "aws:region": "us-east-1",
-            "myapp:other": "x",
-        }
-    )
-    settings = StackSettings.from_pulumi_config()
-    assert (settings.stack, settings.region, settings.app.min_size) == ("prod", "us-east-1", 3)
-
-
-def test_from_pulumi_config_prefers_explicit_config_and_catches_unknown_keys(pulumi_config):
-    pulumi_config(
-        env={"tierup:environment": "dev", "tierup:app": json.dumps({"image": IMAGE})},
-        explicit={"tierup:environment": "prod", "tierup:netwrk": "{}"},
-    )
-    with pytest.raises(SettingsError) as caught:
-        StackSettings.from_pulumi_config()
-    assert str(caught.value) == "Pulumi.prod.yaml: tierup:netwrk: unknown key; did you mean 'tierup:network'?"
-
-
-def test_from_pulumi_config_region_falls_back_like_the_aws_provider(pulumi_config, monkeypatch):
-    pulumi_config(explicit={"tierup:environment": "dev", "tierup:app": json.dumps({"image": IMAGE})})
-    monkeypatch.setenv("AWS_REGION", "eu-north-1")
-    assert StackSettings.from_pulumi_config().region == "eu-north-1"
 
 
 def test_importing_settings_does_not_import_pulumi():

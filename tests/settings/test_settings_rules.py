@@ -189,6 +189,19 @@ def test_job_timeout_within_its_queue_visibility_timeout(load, error):
     )
 
 
+def test_long_jobs_are_capped_by_the_drain_hook(load, error):
+    queues = {"jobs": {"visibilityTimeoutSeconds": 43200}}
+    assert error("dev", queues=queues, workers={"jobs": {"queue": "jobs"}}) == (
+        f"{PREFIX}tierup:workers.jobs.jobTimeoutSeconds: must be set: the default,"
+        " tierup:queues.jobs.visibilityTimeoutSeconds (43200), is above 7000 (AWS holds a terminating instance at"
+        " most 7200 s for its last job)"
+    )
+    pool = load("dev", queues=queues, workers={"jobs": {"queue": "jobs", "jobTimeoutSeconds": 7000}}).workers[
+        "jobs"
+    ]
+    assert pool.job_timeout_seconds == 7000
+
+
 def test_a_consumed_queue_needs_a_visibility_timeout(load, error):
     queues = {"jobs": {"visibilityTimeoutSeconds": 0}}
     assert load("dev", queues=queues).queues["jobs"].visibility_timeout_seconds == 0

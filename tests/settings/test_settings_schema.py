@@ -31,19 +31,26 @@ def test_schema_is_valid_draft_2020_12():
 
 def test_required_and_tierup_keys():
     config = SCHEMA["properties"]["config"]
-    assert config["required"] == ["tierup:environment", "tierup:app"]
+    assert config["required"] == ["tierup:environment", "tierup:services"]
     assert set(config["properties"]) == {
         "tierup:environment",
         "aws:region",
         "tierup:network",
         "tierup:loadBalancer",
-        "tierup:app",
-        "tierup:redis",
-        "tierup:queue",
+        "tierup:services",
+        "tierup:queues",
         "tierup:workers",
+        "tierup:schedules",
+        "tierup:redis",
+        "tierup:database",
         "tierup:alarms",
         "tierup:usage",
+        "tierup:policies",
     }
+    services = config["properties"]["tierup:services"]
+    assert (services["minProperties"], services["maxProperties"]) == (1, 10)
+    assert services["additionalProperties"] == {"$ref": "#/$defs/ServiceSettings"}
+    assert services["propertyNames"] == {"pattern": "^[a-z][a-z0-9-]*$", "maxLength": 20}
     for name, definition in SCHEMA["$defs"].items():
         assert definition["additionalProperties"] is False, name
         for key, prop in definition["properties"].items():
@@ -63,7 +70,7 @@ def test_reference_configs_validate(stack_file, name):
 def test_the_documented_example_validates():
     document = yaml.safe_load(EXAMPLE_CONFIG)
     assert _schema_errors(document) == []
-    assert load_settings(document["config"], file="example").workers.job_timeout_seconds == 600
+    assert load_settings(document["config"], file="example").workers["images"].job_timeout_seconds == 600
 
 
 def test_other_namespaces_and_stack_file_keys_are_allowed(stack_file):
@@ -91,32 +98,46 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 
 BAD = {
     "unknown top-level key": _set("tierup:netwrok", {}),
+    "old app key": _set("tierup:app", {"image": "nginx"}),
+    "old queue key": _set("tierup:queue", {}),
     "missing environment": _set("tierup:environment", "-"),
-    "missing app": _set("tierup:app", "-"),
+    "missing services": _set("tierup:services", "-"),
+    "no services": _set("tierup:services", {}),
+    "service name": _set("tierup:services.Web", {"image": "nginx"}),
+    "long service name": _set("tierup:services.a-very-long-service-name", {"image": "nginx"}),
     "wrong environment": _set("tierup:environment", "production"),
-    "unknown nested key": _set("tierup:app.minSise", 3),
-    "unknown build key": _set("tierup:workers.build.dockerFile", "x"),
-    "port out of range": _set("tierup:app.port", 70000),
-    "port not a number": _set("tierup:app.port", "http"),
+    "unknown nested key": _set("tierup:services.web.minSise", 3),
+    "unknown build key": _set("tierup:workers.images.build.dockerFile", "x"),
+    "port out of range": _set("tierup:services.web.port", 70000),
+    "port not a number": _set("tierup:services.web.port", "http"),
+    "priority out of range": _set("tierup:services.web.priority", 50001),
+    "path pattern": _set("tierup:services.web.routes.paths", ["api/*"]),
+    "host pattern": _set("tierup:services.api.routes.hosts", ["api example com"]),
+    "routes key": _set("tierup:services.api.routes.host", ["a.example.com"]),
     "azCount below": _set("tierup:network.azCount", 1),
     "nat choice": _set("tierup:network.nat", "multi"),
     "cidr prefix": _set("tierup:network.cidr", "10.0.0.0/8"),
-    "instance type": _set("tierup:app.instanceType", "cache.t4g.small"),
+    "cidr too small": _set("tierup:network.cidr", "10.0.0.0/24"),
+    "instance type": _set("tierup:services.web.instanceType", "cache.t4g.small"),
     "node type": _set("tierup:redis.nodeType", "t4g.small"),
-    "certificate": _set(
-        "tierup:loadBalancer.certificateArn", "arn:aws:iam::123456789012:server-certificate/x"
-    ),
-    "app image and build": _set("tierup:app.build", {"context": "."}),
-    "app neither image nor build": _set("tierup:app.image", "-"),
-    "workers image and build": _set("tierup:workers.image", "nginx"),
-    "health check path": _set("tierup:app.healthCheckPath", "up"),
-    "env name": _set("tierup:app.env", {"MY-VAR": "x"}),
-    "env value": _set("tierup:app.env", {"PORT": 8080}),
+    "db instance class": _set("tierup:database.instanceClass", "t4g.small"),
+    "db engine": _set("tierup:database.engine", "aurora"),
+    "db storage": _set("tierup:database.storageGb", 10),
+    "certificate": _set("tierup:loadBalancer.domain", "https://shop.example.com"),
+    "rate limit": _set("tierup:loadBalancer.rateLimitPer5Minutes", 50),
+    "service image and build": _set("tierup:services.api.image", "nginx"),
+    "health check path": _set("tierup:services.web.healthCheckPath", "up"),
+    "env name": _set("tierup:services.web.env", {"MY-VAR": "x"}),
+    "env value": _set("tierup:services.web.env", {"PORT": 8080}),
+    "secret not an arn": _set("tierup:services.web.secrets", {"STRIPE": "sk_live_x"}),
+    "worker without queue": _set("tierup:workers.emails.queue", "-"),
+    "schedule expression": _set("tierup:schedules.nightly-digest.schedule", "every day"),
+    "schedule message": _set("tierup:schedules.nightly-digest.message", "digest"),
     "email": _set("tierup:alarms.emails", ["oncall"]),
     "webhook": _set("tierup:alarms.webhooks", ["http://hooks.example.com"]),
     "replicas above": _set("tierup:redis.replicas", 6),
     "maxmemory policy": _set("tierup:redis.maxmemoryPolicy", "lru"),
-    "empty command": _set("tierup:workers.command", []),
+    "empty command": _set("tierup:workers.images.command", []),
     "region": _set("aws:region", "Europe"),
     "error rate": _set("tierup:alarms.errorRatePercent", 0),
 }
@@ -132,6 +153,19 @@ def test_bad_configs_are_refused_by_schema_and_loader(stack_file, mutate):
 
 
 def test_schema_leaves_presets_optional():
-    """Every preset field may be left out: nothing but build.context is required inside a section."""
+    """Every preset field may be left out: inside a section only what has no default is required."""
     required = {name: d.get("required", []) for name, d in SCHEMA["$defs"].items()}
-    assert required == {name: (["context"] if name == "BuildSettings" else []) for name in SCHEMA["$defs"]}
+    expected = {
+        "BuildSettings": ["context"],
+        "WorkerSettings": ["queue"],
+        "ScheduleSettings": ["schedule", "queue"],
+    }
+    assert required == {name: expected.get(name, []) for name in SCHEMA["$defs"]}
+
+
+def test_policies_shape_is_in_the_schema_and_left_to_the_waivers(stack_file):
+    """tierup:policies is validated by tierup.waivers, not the settings; the schema still flags a typo."""
+    document = copy.deepcopy(stack_file("prod"))
+    document["config"]["tierup:policies"]["alb-waf"]["enforcement"] = "off"
+    assert _schema_errors(document)
+    assert load_settings(document["config"], file="Pulumi.prod.yaml").load_balancer.waf is True

@@ -17,7 +17,6 @@ import re
 import shutil
 import tempfile
 import textwrap
-import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,8 +31,11 @@ from tierup.errors import TierupError
 from tierup.settings import (
     DEFAULT_REGION,
     ENVIRONMENTS,
+    DomainName,
+    FieldSpec,
     Region,
     StackSettings,
+    iter_fields,
     load_settings,
 )
 
@@ -67,14 +69,18 @@ class ScaffoldOptions:
     region: str = DEFAULT_REGION
     workers: bool = True
     redis: bool = True
+    database: bool = True
+    domain: str | None = None  # prod serves it; staging serves staging.<domain>
 
     def context(self) -> dict[str, Any]:
         """The values and flags the templates see."""
-        tiers = ["network", "load balancer", "app"]
+        tiers = ["network", "load balancer", "web service"]
         if self.redis:
             tiers.append("Redis")
+        if self.database:
+            tiers.append("database")
         if self.workers:
-            tiers += ["queue", "workers"]
+            tiers += ["queue", "worker pool"]
         tiers.append("alarms")
         return {
             "project": self.name,
@@ -85,7 +91,21 @@ class ScaffoldOptions:
             "app_port": str(APP_PORT),
             "redis": self.redis,
             "workers": self.workers,
+            "database": self.database,
+            "domain": self.base_domain,
         }
+
+    @property
+    def base_domain(self) -> str:
+        """The domain the stacks serve: ``--domain``, or a placeholder under example.com to replace."""
+        if self.domain:
+            return self.domain
+        label = re.sub(r"[^a-z0-9-]+", "-", self.name.lower()).strip("-")[:63].strip("-") or "app"
+        return f"{label}.example.com"
+
+    def domain_for(self, environment: str) -> str:
+        """``shop.example.com`` in prod, ``staging.shop.example.com`` in staging, ``dev.…`` in dev."""
+        return self.base_domain if environment == "prod" else f"{environment}.{self.base_domain}"
 
 
 @dataclass
@@ -110,6 +130,16 @@ def validate_name(name: str, *, from_folder: bool = False) -> str:
             key="--name",
         )
     raise TierupError(f"{name!r} is not a valid Pulumi project name: {PROJECT_NAME_RULE}", key="--name")
+
+
+def validate_domain(domain: str) -> str:
+    """``--domain``: a fully qualified name the prod stack serves (staging gets ``staging.<domain>``)."""
+    try:
+        return TypeAdapter(DomainName).validate_python(domain)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        reason = error.get("ctx", {}).get("error", error["msg"])
+        raise TierupError(str(reason), key="--domain") from None
 
 
 def validate_region(region: str) -> str:
@@ -188,24 +218,18 @@ def _template_files(options: ScaffoldOptions) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Stack files, from the settings models.
+# Stack files, from the settings models: every field comes from ``iter_fields``, as the JSON Schema and
+# docs/configuration.md do, so a new setting, preset or description shows up here by itself.
 
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        if (model := _model_in(arg)) is not None:
-            return model
-    return None
-
-
-def _optional(annotation: Any) -> bool:
-    return type(None) in typing.get_args(annotation)
+#: Names of the sample app's tiers in the stack files.
+SERVICE = "web"
+QUEUE = "jobs"
 
 
 def _scalar(value: Any) -> str:
     """One value in YAML flow style, quoted only where YAML needs it (``'8.0'``, ``'on'``)."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(by_alias=True)
     text = yaml.safe_dump(value, default_flow_style=True, width=10_000, allow_unicode=True).strip()
     return text.removesuffix("\n...").removesuffix("...").strip()
 
@@ -214,41 +238,78 @@ def _comment(text: str, indent: str) -> list[str]:
     return [f"{indent}# {line}" for line in textwrap.wrap(text, width=100 - len(indent) - 2)]
 
 
-def _examples(options: ScaffoldOptions) -> dict[tuple[str, str], Any]:
+def _examples(environment: str, options: ScaffoldOptions) -> dict[tuple[str, str], Any]:
     """Values shown (commented out) for settings that are off by default."""
     image = f"123456789012.dkr.ecr.{options.region}.amazonaws.com/{options.name.lower()}:1.0.0"
     return {
+        ("LoadBalancerSettings", "domain"): options.domain_for(environment),
+        ("LoadBalancerSettings", "hostedZone"): options.base_domain.split(".", 1)[-1],
         ("LoadBalancerSettings", "certificateArn"): (
             f"arn:aws:acm:{options.region}:123456789012:certificate/<certificate-id>"
         ),
-        ("AppSettings", "image"): image,
-        ("AppSettings", "requestsPerTarget"): 1000,
-        ("WorkersSettings", "image"): image,
-        ("WorkersSettings", "build"): {"context": APP_CONTEXT},
+        ("ServiceSettings", "image"): image,
+        ("ServiceSettings", "command"): ["python", "server.py"],
+        ("ServiceSettings", "priority"): 100,
+        ("ServiceSettings", "requestsPerTarget"): 1000,
+        ("WorkerSettings", "image"): image,
+        ("WorkerSettings", "build"): {"context": APP_CONTEXT},
     }
 
 
-def _chosen(environment: str, options: ScaffoldOptions) -> dict[str, dict[str, Any]]:
+#: Sections ``tierup new`` leaves out, shown as a commented example of how to add one.
+_ABSENT_EXAMPLES: dict[str, dict[str, Any]] = {
+    "schedules": {"nightly": {"schedule": "cron(0 3 * * ? *)", "timezone": "UTC", "queue": QUEUE,
+                              "message": {"job": "nightly"}}},
+}  # fmt: skip
+
+
+def _chosen(environment: str, options: ScaffoldOptions) -> dict[str, Any]:
     """The values tierup new sets beyond the presets (the sample app's), by section alias."""
-    chosen: dict[str, dict[str, Any]] = {
-        "app": {"build": {"context": APP_CONTEXT}, "port": APP_PORT, "env": {"APP_ENV": environment}}
+    chosen: dict[str, Any] = {
+        "services": {
+            SERVICE: {"build": {"context": APP_CONTEXT}, "port": APP_PORT, "env": {"APP_ENV": environment}}
+        }
     }
+    if environment != "dev":  # staging and prod serve HTTPS
+        chosen["loadBalancer"] = {"domain": options.domain_for(environment)}
     if options.workers:
-        chosen["workers"] = {"command": list(WORKER_COMMAND)}
+        chosen["queues"] = {QUEUE: {}}
+        chosen["workers"] = {QUEUE: {"queue": QUEUE, "command": list(WORKER_COMMAND)}}
     return chosen
 
 
-def _sections(options: ScaffoldOptions) -> list[tuple[str, str, type[BaseModel], bool]]:
-    """(field name, alias, model, included) of every ``tierup:<section>`` of the stack settings."""
-    wanted = {"redis": options.redis, "queue": options.workers, "workers": options.workers}
-    out = []
-    for name, info in StackSettings.model_fields.items():
-        model = _model_in(info.annotation)
-        if model is None:
-            continue
-        included = wanted.get(name, not _optional(info.annotation))
-        out.append((name, info.alias or name, model, included))
-    return out
+def _sections(options: ScaffoldOptions) -> list[tuple[FieldSpec, bool]]:
+    """Every ``tierup:<section>`` of the stack settings, and whether tierup new writes it."""
+    wanted = {
+        "redis": options.redis,
+        "database": options.database,
+        "queues": options.workers,
+        "workers": options.workers,
+        "schedules": False,
+    }
+    return [
+        (spec, wanted.get(spec.name, spec.name in StackSettings.ALWAYS_BUILT or spec.required))
+        for spec in iter_fields(StackSettings, recurse=False)
+        if spec.model is not None
+    ]
+
+
+def _entry_lines(
+    spec: FieldSpec, value: Any, resolved: Any, indent: str, examples: Mapping[tuple[str, str], Any]
+) -> list[str]:
+    """``key: value`` for one set field (a nested object or a map of objects over several lines)."""
+    nested = spec.section
+    if nested is not None and spec.is_map and isinstance(value, Mapping) and value:
+        lines = [f"{indent}{spec.key}:"]
+        for name, entry in value.items():
+            lines.append(f"{indent}  {name}:")
+            lines += _render_fields(nested, entry, (resolved or {}).get(name), indent + "    ", examples)
+        return lines
+    if nested is not None and isinstance(value, Mapping) and not spec.is_map:
+        return [f"{indent}{spec.key}:", *_render_fields(nested, value, resolved, indent + "  ", examples)]
+    if isinstance(value, Mapping) and value:
+        return [f"{indent}{spec.key}:", *(f"{indent}  {_scalar(k)}: {_scalar(v)}" for k, v in value.items())]
+    return [f"{indent}{spec.key}: {_scalar(value)}"]
 
 
 def _render_fields(
@@ -260,45 +321,33 @@ def _render_fields(
 ) -> list[str]:
     """Every field of ``model``: its description as a comment, then ``key: value`` (commented out when unset)."""
     lines: list[str] = []
-    for name, info in model.model_fields.items():
-        alias = info.alias or name
-        lines += _comment(info.description or alias, indent)
-        nested = _model_in(info.annotation)
-        if alias in values:
-            value = values[alias]
-            if nested is not None and isinstance(value, Mapping):
-                lines.append(f"{indent}{alias}:")
-                lines += _render_fields(nested, value, getattr(resolved, name, None), indent + "  ", examples)
-            elif isinstance(value, Mapping) and value:
-                lines.append(f"{indent}{alias}:")
-                lines += [f"{indent}  {_scalar(k)}: {_scalar(v)}" for k, v in value.items()]
-            else:
-                lines.append(f"{indent}{alias}: {_scalar(value)}")
-        elif (model.__name__, alias) in examples:
-            lines.append(f"{indent}# {alias}: {_scalar(examples[model.__name__, alias])}")
-        elif not _optional(info.annotation) and getattr(resolved, name, None) is not None:
+    for spec in iter_fields(model, recurse=False):
+        lines += _comment(spec.info.description or spec.key, indent)
+        current = getattr(resolved, spec.name, None)
+        if spec.key in values:
+            lines += _entry_lines(spec, values[spec.key], current, indent, examples)
+        elif (model.__name__, spec.key) in examples:
+            lines.append(f"{indent}# {spec.key}: {_scalar(examples[model.__name__, spec.key])}")
+        elif spec.derived and current is not None:
             # derived from other settings (desiredCapacity from minSize, ...): shown at what it resolves to
-            lines.append(f"{indent}# {alias}: {_scalar(getattr(resolved, name))}")
+            lines.append(f"{indent}# {spec.key}: {_scalar(current)}")
         else:
-            lines.append(f"{indent}# {alias}:")
+            lines.append(f"{indent}# {spec.key}:")
     return lines
 
 
 def _section_values(model: type[BaseModel], environment: str, chosen: Mapping[str, Any]) -> dict[str, Any]:
     """The values written for a section: its presets and static defaults, then what tierup new sets."""
-    presets = model.presets(environment) if hasattr(model, "presets") else {}
     values: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
-        alias = info.alias or name
-        nested = _model_in(info.annotation)
-        if alias in chosen and nested is not None and isinstance(chosen[alias], Mapping):
-            values[alias] = _section_values(nested, environment, chosen[alias])
-        elif alias in chosen:
-            values[alias] = chosen[alias]
-        elif alias in presets:
-            values[alias] = presets[alias]
-        elif info.default is not PydanticUndefined and info.default is not None:
-            values[alias] = info.default
+    for spec in iter_fields(model, recurse=False):
+        nested = spec.section
+        given = chosen.get(spec.key)
+        if given is not None and nested is not None and isinstance(given, Mapping) and not spec.is_map:
+            values[spec.key] = _section_values(nested, environment, given)
+        elif spec.key in chosen:
+            values[spec.key] = given
+        elif (default := spec.default_for(environment)) is not PydanticUndefined and default is not None:
+            values[spec.key] = default
     return values
 
 
@@ -306,9 +355,15 @@ def stack_config(environment: str, options: ScaffoldOptions) -> dict[str, Any]:
     """The ``config:`` mapping of ``stacks/Pulumi.<environment>.yaml`` (no commented-out lines)."""
     chosen = _chosen(environment, options)
     config: dict[str, Any] = {"aws:region": options.region, "tierup:environment": environment}
-    for _, alias, model, included in _sections(options):
-        if included:
-            config[f"tierup:{alias}"] = _section_values(model, environment, chosen.get(alias, {}))
+    for spec, included in _sections(options):
+        if not included:
+            continue
+        given = chosen.get(spec.key, {})
+        if spec.is_map:
+            value = {name: _section_values(spec.model, environment, entry) for name, entry in given.items()}
+        else:
+            value = _section_values(spec.model, environment, given)
+        config[f"tierup:{spec.key}"] = value
     return config
 
 
@@ -317,33 +372,55 @@ def render_stack_file(environment: str, options: ScaffoldOptions) -> str:
     config = stack_config(environment, options)
     file = f"stacks/Pulumi.{environment}.yaml"
     resolved = load_settings(config, file=file, stack=environment)  # a bug here must never reach a user
-    examples = _examples(options)
-    fields = StackSettings.model_fields
+    examples = _examples(environment, options)
+    environment_spec = next(s for s in iter_fields(StackSettings, recurse=False) if s.name == "environment")
     lines = [
         f"# Stack {environment!r} of {options.name}: {_ENV_SUMMARY.get(environment, environment)}.",
         f"# Every tierup setting is listed at its {environment} preset (tierup {__version__}); change a value",
         "# to override it. Lines starting with '# key:' are off; uncomment one to set it.",
         f"# Check offline: tierup check --stack {environment}   Schema for editors: tierup schema",
-        "# Secrets never go in this file in plain text: keep them in Secrets Manager or SSM and pass",
-        "# their ARN, or use `pulumi config set --secret` (stored encrypted).",
+        "# Secrets never go in this file in plain text: put them under a tier's `secrets`, as a Secrets",
+        "# Manager or SSM parameter ARN, or with `pulumi config set --secret --path` (stored encrypted).",
         "config:",
         "  # AWS region the stack deploys to (tierup and the AWS provider read it).",
         f"  aws:region: {_scalar(options.region)}",
-        *_comment(fields["environment"].description or "", "  "),
+        *_comment(environment_spec.info.description or "", "  "),
         f"  tierup:environment: {environment}",
     ]
-    for name, alias, model, included in _sections(options):
+    if environment != "dev" and not options.domain:
+        lines += _comment(
+            f"{options.base_domain} is a placeholder: replace the load balancer's domain with yours (a Route 53"
+            " hosted zone must exist for it), or run tierup new with --domain.",
+            "  ",
+        )
+    for spec, included in _sections(options):
+        model = spec.model
+        assert model is not None
+        doc = " ".join(line.strip() for line in (model.__doc__ or "").split("\n") if line.strip())
         lines.append("")
         if not included:
             lines += _comment(
-                f"{model.__doc__} Not built: `tierup new` was told to leave it out; add"
-                f" `tierup:{alias}: {{}}` to build it with the {environment} presets.",
+                f"{doc} Not built: `tierup new` leaves it out; add `tierup:{spec.key}` to build it"
+                f" with the {environment} presets.",
                 "  ",
             )
+            example = _ABSENT_EXAMPLES.get(spec.key, {} if not spec.is_map else None)
+            if example is not None:
+                text = yaml.safe_dump(
+                    {f"tierup:{spec.key}": example}, sort_keys=False, default_flow_style=None
+                )
+                lines += [f"  # {line}" for line in text.rstrip("\n").splitlines()]
             continue
-        lines += _comment(f"{model.__doc__} {fields[name].description}", "  ")
-        lines.append(f"  tierup:{alias}:")
-        lines += _render_fields(model, config[f"tierup:{alias}"], getattr(resolved, name), "    ", examples)
+        lines += _comment(f"{doc} {spec.info.description}", "  ")
+        value, current = config[f"tierup:{spec.key}"], getattr(resolved, spec.name)
+        if spec.is_map:
+            lines.append(f"  tierup:{spec.key}:")
+            for name, entry in value.items():
+                lines.append(f"    {name}:")
+                lines += _render_fields(model, entry, current[name], "      ", examples)
+        else:
+            lines.append(f"  tierup:{spec.key}:")
+            lines += _render_fields(model, value, current, "    ", examples)
     return "\n".join(lines) + "\n"
 
 
@@ -463,6 +540,8 @@ def create_project(
     region: str = DEFAULT_REGION,
     workers: bool = True,
     redis: bool = True,
+    database: bool = True,
+    domain: str | None = None,
     force: bool = False,
 ) -> Created:
     """Scaffold a tierup project in ``directory`` (see the module docstring); bad input raises TierupError."""
@@ -470,7 +549,14 @@ def create_project(
     project_name = (
         validate_name(name) if name is not None else validate_name(directory.resolve().name, from_folder=True)
     )
-    options = ScaffoldOptions(name=project_name, region=validate_region(region), workers=workers, redis=redis)
+    options = ScaffoldOptions(
+        name=project_name,
+        region=validate_region(region),
+        workers=workers,
+        redis=redis,
+        database=database,
+        domain=validate_domain(domain) if domain is not None else None,
+    )
     files = render_project(options)
     write_project(directory, files, force=force)
     return Created(directory=directory, options=options, files=list(files))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from tierup.aws_facts import ENVIRONMENTS
 from tierup.settings.fields import FieldSpec, iter_fields
-from tierup.settings.formats import PulumiSecret, Region
+from tierup.settings.formats import DomainName, PulumiSecret, Region
 from tierup.settings.loading import environment_of, load_settings, load_usage, secure_paths
 from tierup.settings.messages import SettingsError
 from tierup.settings.models import (
@@ -57,6 +57,7 @@ __all__ = [
     "AlarmsSettings",
     "BuildSettings",
     "DatabaseSettings",
+    "DomainName",
     "FieldSpec",
     "LoadBalancerSettings",
     "NetworkSettings",

@@ -118,6 +118,12 @@ class FieldSpec:
         return model_in(self.info.annotation)
 
     @property
+    def section(self) -> type[Model] | None:
+        """The nested model when it is a documented settings model (not an internal shape like SecretSource)."""
+        model = self.model
+        return model if model is not None and issubclass(model, Model) else None
+
+    @property
     def is_map(self) -> bool:
         return is_map(self.info.annotation)
 
@@ -136,7 +142,7 @@ class FieldSpec:
 
     @property
     def required(self) -> bool:
-        return self.info.default is PydanticUndefined and self.presets is None
+        return self.info.default is PydanticUndefined and self.meta is None
 
     def default_for(self, environment: str) -> Any:
         """The value the field takes in ``environment`` when left out (``PydanticUndefined``: required)."""
@@ -163,7 +169,7 @@ def iter_fields(
         key = info.alias or name
         spec = FieldSpec(path=f"{prefix}{key}", name=name, key=key, info=info, owner=model, depth=depth)
         yield spec
-        nested = spec.model
+        nested = spec.section
         if recurse and nested is not None:
             inner = f"{spec.path}.<name>." if spec.is_map else f"{spec.path}."
             yield from iter_fields(nested, inner, depth=depth + 1)

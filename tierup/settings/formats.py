@@ -23,6 +23,7 @@ from tierup.aws_facts import ENV_NAME
 
 __all__ = [
     "CertificateArn",
+    "DatabaseEngineVersion",
     "DatabaseInstanceClass",
     "DomainName",
     "Email",
@@ -72,7 +73,7 @@ class Allowed:
 def show(value: Any) -> str:
     """A value as the user wrote it in YAML: strings quoted, booleans lowercase, long values cut;
     a Pulumi secret (or anything holding one) is never shown."""
-    if _holds_secret(value):
+    if holds_secret(value):
         return "a secret value"
     if isinstance(value, bool):
         text = "true" if value else "false"
@@ -87,13 +88,14 @@ def show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _holds_secret(value: Any) -> bool:
+def holds_secret(value: Any) -> bool:
+    """True when ``value`` is, or contains, a :class:`PulumiSecret`."""
     if isinstance(value, PulumiSecret):
         return True
     if isinstance(value, Mapping):
-        return any(_holds_secret(v) for v in value.values())
+        return any(holds_secret(v) for v in value.values())
     if isinstance(value, list | tuple):
-        return any(_holds_secret(v) for v in value)
+        return any(holds_secret(v) for v in value)
     return False
 
 
@@ -116,7 +118,8 @@ SECRET_ARN_RE = (
     r"^arn:aws(-[a-z]+)*:(secretsmanager:([a-z]{2}(-[a-z]+)+-[0-9]{1,2}):[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+"
     r"|ssm:([a-z]{2}(-[a-z]+)+-[0-9]{1,2}):[0-9]{12}:parameter/[A-Za-z0-9/_.-]+)$"
 )
-ENGINE_VERSION_RE = r"^[0-9]+(\.([0-9]+|x))?(\.[0-9]+)?$"
+ENGINE_VERSION_RE = r"^[0-9]+\.([0-9]+|x)(\.[0-9]+)?$"
+DB_ENGINE_VERSION_RE = r"^[0-9]+(\.[0-9]+){0,2}$"
 ENV_NAME_RE = ENV_NAME.pattern
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 HTTPS_URL_RE = r"^https://[^\s/?#@]+[^\s]*$"
@@ -125,7 +128,7 @@ TIER_NAME_RE = r"^[a-z][a-z0-9-]*$"
 TIER_NAME_MAX = 20
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 DOMAIN_RE = rf"^(?=.{{1,253}}$)({_LABEL}\.)+[a-z]{{2,63}}$"
-HOSTED_ZONE_RE = rf"^(Z[A-Z0-9]{{1,31}}|({_LABEL}\.)+[a-z]{{2,63}}\.?)$"
+HOSTED_ZONE_RE = rf"^(Z[A-Z0-9]{{8,31}}|({_LABEL}\.)+[a-z]{{2,63}}\.?)$"
 PATH_PATTERN_RE = r"^/[A-Za-z0-9_\-.$/~\"'@:+&*?]{0,127}$"
 HOST_PATTERN_RE = r"^(?=.{1,128}$)[A-Za-z0-9*?-]+(\.[A-Za-z0-9*?-]+)+$"
 SCHEDULE_RE = r"^(cron\([^()]+\)|rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\))$"
@@ -228,7 +231,13 @@ def check_image(value: str) -> str:
 def check_engine_version(value: str) -> str:
     if re.fullmatch(ENGINE_VERSION_RE, value):
         return value
-    raise ValueError(f"must be a version like 8.0, 16.4 or 8.0.39 (got {show(value)})")
+    raise ValueError(f"must be a version like 8.0 or 7.1 (got {show(value)})")
+
+
+def check_db_engine_version(value: str) -> str:
+    if re.fullmatch(DB_ENGINE_VERSION_RE, value):
+        return value
+    raise ValueError(f"must be a version like 16, 16.4 or 8.0.39 (got {show(value)})")
 
 
 def check_health_path(value: str) -> str:
@@ -425,6 +434,9 @@ CertificateArn = string(check_certificate_arn, CERT_ARN_RE, "ACM certificate ARN
 SecretArn = string(check_secret_arn, SECRET_ARN_RE, "Secrets Manager secret or SSM parameter ARN")
 ImageUri = string(check_image, IMAGE_RE, "container image `[registry/]repo[:tag][@digest]`")
 EngineVersion = string(check_engine_version, ENGINE_VERSION_RE, "`major.minor`, e.g. `8.0`")
+DatabaseEngineVersion = string(
+    check_db_engine_version, DB_ENGINE_VERSION_RE, "major or full version, e.g. `16`, `16.4`, `8.0.39`"
+)
 HealthCheckPath = string(check_health_path, HEALTH_PATH_RE, "starts with `/`", maxLength=1024)
 Email = string(check_email, EMAIL_RE, "email address", format="email")
 HttpsUrl = string(check_https_url, HTTPS_URL_RE, "`https://` URL", format="uri")

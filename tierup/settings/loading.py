@@ -5,7 +5,8 @@ Secrets: the leaves of the config that are Pulumi secrets (``secure:`` in the st
 :class:`PulumiSecret` before validation, so ``secrets`` entries become ``SecretSource(value=SecretStr)``,
 one in ``env`` is refused, and no message shows one. Which leaves are secret is known from
 
-- the stack file's ``secure:`` leaves (``secret_paths``, read by :func:`secure_paths`),
+- the stack file's ``secure:`` leaves (``secret_paths``, read by :func:`secure_paths`; or the
+  ``{secure: ...}`` mappings themselves when the stack file's YAML is validated as is),
 - offline, the engine's placeholder for each ``secure:`` leaf (:func:`tierup.engine.project.secret_placeholder`),
 - otherwise, for a key the language host marks secret (``secret_keys``), every value under it.
 """
@@ -43,7 +44,13 @@ TIERUP_FIELDS: dict[str, str] = {
 }
 IGNORED_KEYS: tuple[str, ...] = ("tierup:policies",)
 TOP_LEVEL_KEYS: tuple[str, ...] = tuple(f"tierup:{alias}" for alias in TIERUP_FIELDS)
-_FALLBACK_NOTE = "the stack file could not be read to tell which values under a secret key are secret"
+#: What users coming from other tools write for a key, and tierup's name for it.
+SYNONYMS: dict[str, str] = {
+    "apps": "services", "service": "services", "web": "services", "api": "services",
+    "worker": "workers", "jobs": "workers", "schedule": "schedules", "cron": "schedules",
+    "db": "database", "rds": "database", "postgres": "database", "mysql": "database",
+    "alb": "loadBalancer", "lb": "loadBalancer", "vpc": "network", "cache": "redis", "valkey": "redis",
+}  # fmt: skip
 
 
 def normalize_key(key: str) -> str:
@@ -83,8 +90,15 @@ def _decode(key: str, value: Any, file: str) -> Any:
     return value
 
 
+def _is_secure(value: Any) -> bool:
+    """A stack file's ``{secure: <ciphertext>}`` leaf, as read from the YAML itself."""
+    return isinstance(value, Mapping) and set(value) == {"secure"}
+
+
 def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
-    if isinstance(value, Mapping):
+    if _is_secure(value):
+        yield path, value
+    elif isinstance(value, Mapping):
         for key, inner in value.items():
             yield from _leaves(inner, f"{path}.{key}")
     elif isinstance(value, list):
@@ -96,6 +110,8 @@ def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
 
 def _wrap(value: Any, path: str, secret: Any) -> Any:
     """``value`` with each leaf for which ``secret(path, leaf)`` holds replaced by a :class:`PulumiSecret`."""
+    if _is_secure(value):
+        return PulumiSecret(value["secure"])
     if isinstance(value, Mapping):
         return {key: _wrap(inner, f"{path}.{key}", secret) for key, inner in value.items()}
     if isinstance(value, list):
@@ -112,7 +128,9 @@ def _mark_secrets(
     known = set(secret_paths or ())
 
     def exact(path: str, leaf: Any) -> bool:
-        return path in known or (isinstance(leaf, str) and leaf == secret_placeholder(path))
+        return (
+            path in known or _is_secure(leaf) or (isinstance(leaf, str) and leaf == secret_placeholder(path))
+        )
 
     found = [path for path, leaf in _leaves(value, key) if exact(path, leaf)]
     if found or key not in secret_keys:
@@ -149,7 +167,10 @@ def load_settings(
             name = key.removeprefix("tierup:")
             if name in REPLACED_KEYS and (name != "workers"):
                 raise SettingsError(REPLACED_KEYS[name].split(": ", 1)[1], file=file, key=key)
-            reason = unknown_key_reason(name, list(TIERUP_FIELDS), "tierup:")
+            if name.lower() in SYNONYMS:
+                reason = f"unknown key; did you mean 'tierup:{SYNONYMS[name.lower()]}'?"
+            else:
+                reason = unknown_key_reason(name, list(TIERUP_FIELDS), "tierup:")
             raise SettingsError(reason, file=file, key=key)
     data: dict[str, Any] = {}
     for key in TOP_LEVEL_KEYS:

@@ -32,9 +32,31 @@ class SettingsError(TierupError):
     """An invalid stack config; renders as ``<file>: <key>: <reason>``."""
 
 
+#: Keys users write for a field that lives elsewhere (the first part of the target must be a known key).
+MOVED_KEYS: dict[str, str] = {
+    "hostPatterns": "routes.hosts", "pathPatterns": "routes.paths", "hosts": "routes.hosts",
+    "paths": "routes.paths", "host": "routes.hosts", "path": "routes.paths", "secret": "secrets",
+    "environment": "env", "queueName": "queue", "cron": "schedule", "rate": "schedule",
+}  # fmt: skip
+
+
 def unknown_key_reason(key: str, known: list[str], prefix: str = "") -> str:
     """``unknown key; did you mean 'minSize'?`` (or the keys there are, when none is close)."""
-    close = [k for k in known if k == to_camel(key)] or difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    moved = MOVED_KEYS.get(key)
+    if moved is not None and moved.split(".")[0] in known:
+        return f"unknown key; did you mean '{prefix}{moved}'?"
+    lower = key.lower()
+    exact = [k for k in known if k == to_camel(key)]
+    starts = [
+        k for k in known if len(key) >= 4 and k.lower().startswith(lower)
+    ]  # visibility → visibilityTimeout…
+    extends = [k for k in known if len(k) >= 3 and lower.startswith(k.lower())]  # wafEnabled → waf
+    close = (
+        exact
+        or (starts if len(starts) == 1 else [])
+        or (extends if len(extends) == 1 else [])
+        or difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    )
     if close:
         return f"unknown key; did you mean '{prefix}{close[0]}'?"
     return "unknown key; expected one of " + ", ".join(prefix + k for k in known)
@@ -130,9 +152,11 @@ def reason(error: Any) -> tuple[tuple[str | int, ...], str]:
     if kind in ("too_short", "string_too_short") and ctx.get("min_length") == 1:
         return loc, "must not be empty"
     if kind == "too_long" and "max_length" in ctx:
-        return loc, f"must have at most {ctx['max_length']} entries (got {ctx.get('actual_length')})"
+        count = len(value) if isinstance(value, dict | list) else ctx.get("actual_length")
+        return loc, f"must have at most {ctx['max_length']} entries (got {count})"
     if kind == "too_short" and "min_length" in ctx:
-        return loc, f"must have at least {ctx['min_length']} entries (got {ctx.get('actual_length')})"
+        count = len(value) if isinstance(value, dict | list) else ctx.get("actual_length")
+        return loc, f"must have at least {ctx['min_length']} entries (got {count})"
     if kind == "string_pattern_mismatch":
         return loc, f"must match {ctx.get('pattern')} {got}"
     if kind == "string_type":

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from annotated_types import MaxLen, MinLen
-from pydantic import BaseModel, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, SecretStr, WithJsonSchema, field_validator, model_validator
 
 from tierup.aws_facts import ENVIRONMENTS, Environment, MaxmemoryPolicy, ecr_registry, env_name
 from tierup.settings.fields import Model, Problem, Section, field, iter_fields, model_in
@@ -23,6 +23,7 @@ from tierup.settings.formats import (
     SECRET_VALUES,
     Allowed,
     CertificateArn,
+    DatabaseEngineVersion,
     DatabaseInstanceClass,
     DomainName,
     Email,
@@ -44,6 +45,7 @@ from tierup.settings.formats import (
     TierName,
     Timezone,
     check_secret_arn,
+    holds_secret,
     reserved_env,
     secret_looking,
     show,
@@ -96,10 +98,13 @@ _RESERVED_DATABASE_NAMES = frozenset(
         "performance_schema",
     }
 )
-SECRETS_ADVICE = "put it under secrets instead: a Secrets Manager or SSM parameter ARN, or a Pulumi secret"
+SECRETS_ADVICE = "move it to secrets.{} (a Secrets Manager or SSM parameter ARN, or a Pulumi secret)"
 #: Most listener rule condition values per rule (paths and hosts together), an ALB quota.
 ROUTE_VALUES_MAX = 5
 SCHEDULE_MESSAGE_MAX = 8192
+#: Longest job a worker pool may declare: a terminating worker is held by a lifecycle hook whose heartbeat
+#: (at most 7200 s, an AWS limit) covers the job, the container's stop and the last poll (≤ 200 s).
+JOB_TIMEOUT_MAX = 7000
 
 
 def _check_capacity(min_size: int, desired: int, max_size: int) -> None:
@@ -170,6 +175,7 @@ def _secret_source(value: Any) -> Any:
 EnvName = Annotated[str, Allowed("names like `RAILS_ENV`")]
 _ENV_SCHEMA = {"propertyNames": {"pattern": ENV_NAME_RE}}
 _SECRETS_SCHEMA = {
+    "type": "object",
     "propertyNames": {"pattern": ENV_NAME_RE},
     "additionalProperties": {
         "oneOf": [
@@ -198,15 +204,19 @@ def _check_env(env: Any) -> Any:
         if reserved_env(key):
             raise Problem("is set by tierup (the connection contract); remove it from env", key)
         if secret_looking(key):
-            raise Problem(f"looks like a secret; {SECRETS_ADVICE}; plain config is not encrypted", key)
+            raise Problem(
+                f"looks like a secret; {SECRETS_ADVICE.format(key)}; plain config is not encrypted", key
+            )
         if isinstance(value, str):
+            for pattern, what in SECRET_VALUES:
+                if pattern.search(value):
+                    raise Problem(
+                        f"contains {what}; {SECRETS_ADVICE.format(key)}; plain config is not encrypted", key
+                    )
             if re.search(r"[\x00\r\n]", value):
                 raise Problem(
                     "must not contain NUL or line breaks (it is written into a shell environment file)", key
                 )
-            for pattern, what in SECRET_VALUES:
-                if pattern.search(value):
-                    raise Problem(f"contains {what}; {SECRETS_ADVICE}; plain config is not encrypted", key)
     size = sum(len(k) + len(v) + 2 for k, v in env.items() if isinstance(k, str) and isinstance(v, str))
     if size > ENV_MAX_BYTES:
         raise Problem(
@@ -241,12 +251,11 @@ class _Tier(Section):
         default={},
         schema=_ENV_SCHEMA,
     )
-    secrets: dict[EnvName, SecretSource] = field(
+    secrets: Annotated[dict[EnvName, SecretSource], WithJsonSchema(_SECRETS_SCHEMA)] = field(
         "Secret environment variables: NAME → a Secrets Manager secret or SSM parameter ARN, or a Pulumi secret"
         " (`pulumi config set --secret --path 'tierup:services.web.secrets.NAME' ...`), which tierup stores in"
         " Secrets Manager. Read at boot through the tier's own role; never in user data.",
         default={},
-        schema=_SECRETS_SCHEMA,
     )
     sends_to: list[TierName] = field(
         "Queues (names in tierup:queues) the tier may send to; it gets <QUEUE>_QUEUE_URL for each.",
@@ -333,6 +342,8 @@ class RouteSettings(Model):
 class ServiceSettings(_Tier):
     """A web service: an Auto Scaling group running one container behind the ALB, on its own routes."""
 
+    schema_rules: ClassVar[dict[str, Any]] = {"oneOf": [{"required": ["image"]}, {"required": ["build"]}]}
+
     port: int = field("Port the container listens on; the ALB forwards to it.", default=8080, ge=1, le=65535)
     health_check_path: HealthCheckPath = field(
         "Path the ALB health check requests; it must answer 200.", default="/health"
@@ -396,7 +407,19 @@ class QueueSettings(Section):
 class WorkerSettings(_Tier):
     """A worker pool consuming one queue: an Auto Scaling group that scales on that queue's backlog only."""
 
+    schema_rules: ClassVar[dict[str, Any]] = {"not": {"required": ["image", "build"]}}
+
     queue: TierName = field("The queue it consumes (a name in tierup:queues); it gets its URL as QUEUE_URL.")
+    image: ImageUri | None = field(
+        "Container image of the pool; set neither image nor build to run the service's.",
+        default=None,
+        default_text="the service's, when there is exactly one service",
+    )
+    build: BuildSettings | None = field(
+        "Build the pool's image from a Dockerfile instead.",
+        default=None,
+        default_text="the service's, when there is exactly one service",
+    )
     instance_type: InstanceType = field(
         "EC2 instance type; Graviton types need an arm64 image.",
         preset=("t4g.micro", "t4g.small", "t4g.small"),
@@ -422,10 +445,11 @@ class WorkerSettings(_Tier):
     )
     job_timeout_seconds: int = field(
         "Longest a job runs; instances being terminated wait this long for in-flight jobs."
-        " At most the queue's visibilityTimeoutSeconds.",
+        f" At most the queue's visibilityTimeoutSeconds, and {JOB_TIMEOUT_MAX} (AWS holds a terminating"
+        " instance at most 7200 s).",
         derived="the queue's visibilityTimeoutSeconds",
         ge=1,
-        le=43200,
+        le=JOB_TIMEOUT_MAX,
     )
 
     @model_validator(mode="after")
@@ -450,6 +474,8 @@ class ScheduleSettings(Section):
     @field_validator("message", mode="before")
     @classmethod
     def _json_object(cls, value: Any) -> Any:
+        if holds_secret(value):
+            raise Problem("can't hold a Pulumi secret: the message is stored in plain text in the schedule")
         if not isinstance(value, Mapping):
             raise Problem(
                 f"must be a JSON object (a mapping), e.g. {{job: nightly-digest}} (got {show(value)})"
@@ -601,7 +627,7 @@ class DatabaseSettings(Section):
     (4 GiB: room for connections from several services and pools)."""
 
     engine: DatabaseEngine = field("postgres or mysql.", default="postgres")
-    engine_version: EngineVersion = field(
+    engine_version: DatabaseEngineVersion = field(
         "Engine version: a major (16, 8.0) lets RDS apply minor upgrades; a full version pins it.",
         derived="16 for postgres, 8.0 for mysql",
     )
@@ -771,7 +797,8 @@ CROSS_FIELD_RULES: tuple[str, ...] = (
     "`sendsTo`, a worker pool's `queue` and a schedule's `queue` name queues in `tierup:queues`; a queue has at most"
     " one worker pool (the pool scales on that queue's backlog).",
     "A worker pool's `jobTimeoutSeconds` ≤ its queue's `visibilityTimeoutSeconds`, or a running job reappears on the"
-    " queue and runs twice; a consumed queue's visibility timeout is at least 1.",
+    f" queue and runs twice, and ≤ {JOB_TIMEOUT_MAX} (also when it defaults to the visibility timeout); a consumed"
+    " queue's visibility timeout is at least 1.",
     "`env` holds plain strings only: no Pulumi secret (`secure:`), no secret-looking name or value, no variable tierup"
     " sets itself, no NUL or line break, and no name that is also in `secrets`.",
     "`tierup:loadBalancer`: `domain` and `certificateArn` are exclusive; staging and prod need one of them unless"
@@ -971,6 +998,15 @@ class StackSettings(Model):
                         "visibilityTimeoutSeconds",
                     )
                 worker.job_timeout_seconds = queue.visibility_timeout_seconds
+                if worker.job_timeout_seconds > JOB_TIMEOUT_MAX:
+                    raise Problem(
+                        f"must be set: the default, tierup:queues.{worker.queue}.visibilityTimeoutSeconds"
+                        f" ({worker.job_timeout_seconds}), is above {JOB_TIMEOUT_MAX} (AWS holds a terminating"
+                        " instance at most 7200 s for its last job)",
+                        "workers",
+                        name,
+                        "jobTimeoutSeconds",
+                    )
             if worker.job_timeout_seconds > queue.visibility_timeout_seconds:
                 raise Problem(
                     f"must be ≤ tierup:queues.{worker.queue}.visibilityTimeoutSeconds ({worker.job_timeout_seconds}"

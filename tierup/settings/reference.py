@@ -134,6 +134,8 @@ config:
       build:
         context: .
       port: 3000
+      routes:
+        paths: ["/*"]
       minSize: 3
       maxSize: 12
       requestsPerTarget: 1000
@@ -334,7 +336,7 @@ def render_reference_markdown() -> str:
         if model is None:
             continue
         title = f"tierup:{spec.key}.<name>" if spec.is_map else f"tierup:{spec.key}"
-        doc = " ".join(line.strip() for line in (model.__doc__ or "").split("\n"))
+        doc = " ".join(line.strip() for line in (model.__doc__ or "").split("\n") if line.strip())
         out += ["", f"## `tierup:{spec.key}`", "", f"`{title}`: {doc}", "", _HEADER, *_field_rows(model)]
     out += ["", "## Cross-field rules", "", "Checked after every field is valid; each is an error.", ""]
     out += [f"- {rule}" for rule in CROSS_FIELD_RULES]
