@@ -40,7 +40,7 @@ def _label(target: object, name: str | None, owner: str, method: str) -> str:
         return name
     if is_tier(target):
         return target.tier_name
-    if isinstance(target, pulumi.Resource):
+    if isinstance(target, pulumi.CustomResource):
         return str(target._name)  # the resource's logical name: stable across deploys
     raise ValueError(f"{owner}.{method}: give name= when passing a bare name or id (got {target!r})")
 
@@ -52,6 +52,7 @@ def role_of(target: Grantee, name: str | None, owner: str, method: str) -> tuple
         return label, target.role.name
     if isinstance(target, aws.iam.Role):
         return label, target.name
+    _raw(target, owner, method, "a tier, an aws.iam.Role or a role name")
     return label, target
 
 
@@ -64,4 +65,14 @@ def security_group_of(
         return label, target.security_group.id
     if isinstance(target, aws.ec2.SecurityGroup):
         return label, target.id
+    _raw(target, owner, method, "a tier, an aws.ec2.SecurityGroup or a group id")
     return label, target
+
+
+def _raw(target: object, owner: str, method: str, expected: str) -> None:
+    """A bare name or id must be a string or an Output; anything else is a mistake worth naming."""
+    if not isinstance(target, (str, pulumi.Output)):
+        raise TypeError(
+            f"{owner}.{method}: expected {expected} (an object with role, security_group and tier_name "
+            f"counts as a tier), got {type(target).__name__}"
+        )

@@ -228,3 +228,16 @@ def test_a_bare_role_name_needs_a_child_name() -> None:
 
     with pytest.raises(ValueError, match="give name= when passing a bare name"):
         evaluate_inline(program, project="t", stack="dev", config={"aws:region": "us-east-1"})
+
+
+def test_a_component_that_is_no_tier_is_refused_naming_what_counts() -> None:
+    class Half(pulumi.ComponentResource):
+        def __init__(self) -> None:
+            super().__init__("x:y:Half", "half")
+            self.role = "not a role"
+
+    def program() -> None:
+        Queue("jobs").grant_send(Half(), name="half")
+
+    with pytest.raises(TypeError, match=r"expected a tier, an aws\.iam\.Role or a role name"):
+        evaluate_inline(program, project="t", stack="dev", config={"aws:region": "us-east-1"})
