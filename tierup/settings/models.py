@@ -517,7 +517,8 @@ class LoadBalancerSettings(Section):
 
     domain: DomainName | None = field(
         "Serve HTTPS for this name: tierup creates an ACM certificate validated by DNS in the Route 53"
-        " hosted zone, and an alias record to the ALB. Exclusive with certificateArn.",
+        " hosted zone, and an alias record to the ALB. Exclusive with certificateArn. Staging and prod need"
+        " domain or certificateArn unless internal.",
         default=None,
         default_text="none",
     )
