@@ -1087,7 +1087,11 @@ class StackSettings(Model):
 
     @classmethod
     def from_pulumi_config(cls) -> StackSettings:
-        """The settings of the running Pulumi program (every config key, so unknown ones are caught)."""
+        """The settings of the running Pulumi program (every config key, so unknown ones are caught).
+
+        Secret values are told apart by the stack file's ``secure:`` leaves (``Pulumi.<stack>.yaml`` in the
+        project's stackConfigDir); when it can't be read, every value of a key marked secret is secret.
+        """
         from tierup.settings.loading import settings_from_pulumi
 
         return settings_from_pulumi()
