@@ -272,3 +272,17 @@ def test_a_secret_in_a_schedule_message_is_refused(program):
         "Pulumi.prod.yaml: tierup:schedules.s.message: can't hold a Pulumi secret: the message is stored in plain"
         " text in the schedule"
     )
+
+
+def test_secret_keys_from_the_language_host_environment(program, monkeypatch, tmp_path):
+    """``pulumi up`` passes PULUMI_CONFIG and PULUMI_CONFIG_SECRET_KEYS; the stack file names the leaf."""
+    services = _services(env={"STRIPE": STRIPE})
+    monkeypatch.setenv(
+        "PULUMI_CONFIG", json.dumps({"tierup:environment": "dev", "tierup:services": json.dumps(services)})
+    )
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["tierup:services"]))
+    stack = {"tierup:environment": "dev", "tierup:services": _services(env={"STRIPE": {"secure": "v1:AAAA"}})}
+    with pytest.raises(SettingsError) as caught:
+        program(stack, {})
+    assert "tierup:services.web.env.STRIPE: is a Pulumi secret" in str(caught.value)
+    _no_piece_of(STRIPE, str(caught.value))
