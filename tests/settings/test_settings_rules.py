@@ -339,6 +339,9 @@ def test_database_rules(error, database, problem):
         {"engine": "mysql", "engineVersion": "8.0.39"},
         {"engine": "mysql", "engineVersion": "8.4"},
         {"storageGb": 100, "maxStorageGb": 100},
+        {"engine": "postgres", "instanceClass": "db.t4g.micro", "performanceInsights": True},
+        {"engine": "mysql", "instanceClass": "db.t4g.medium", "performanceInsights": True},
+        {"engine": "mysql", "instanceClass": "db.t4g.micro", "performanceInsights": False},
     ],
 )
 def test_database_edges_load(load, database):

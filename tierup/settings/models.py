@@ -85,6 +85,10 @@ DATABASE_MAJOR_VERSIONS: dict[str, tuple[str, ...]] = {
     "mysql": ("5.7", "8.0", "8.4"),
 }
 _ENGINE_TITLE = {"postgres": "PostgreSQL", "mysql": "MySQL"}
+#: Instance classes on which RDS for MySQL has no Performance Insights (PostgreSQL has it on every class).
+_MYSQL_NO_INSIGHTS = frozenset(
+    {"db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"}
+)
 #: Names the engines reserve, refused as ``databaseName``.
 _RESERVED_DATABASE_NAMES = frozenset(
     {
@@ -685,6 +689,12 @@ class DatabaseSettings(Section):
             self.max_storage_gb = min(5 * self.storage_gb, 65536)
         if self.max_storage_gb < self.storage_gb:
             raise Problem(f"must be ≥ storageGb ({self.max_storage_gb} < {self.storage_gb})", "maxStorageGb")
+        if self.engine == "mysql" and self.performance_insights and self.instance_class in _MYSQL_NO_INSIGHTS:
+            raise Problem(
+                f"RDS for MySQL has no Performance Insights on {self.instance_class}; use db.t4g.medium or larger,"
+                " or performanceInsights: false",
+                "performanceInsights",
+            )
         if self.database_name.lower() in _RESERVED_DATABASE_NAMES:
             raise Problem(
                 f"{show(self.database_name)} is reserved by the engine; choose another name", "databaseName"
@@ -811,7 +821,8 @@ CROSS_FIELD_RULES: tuple[str, ...] = (
     "`tierup:redis`: `replicas` + 1 ≤ `tierup:network.azCount`, so every node lands in its own AZ;"
     " `engineVersion` is at least 7.2 for `engine: valkey`.",
     "`tierup:database`: `readReplicas` + 1 ≤ `tierup:network.azCount`; `maxStorageGb` ≥ `storageGb`; `engineVersion`"
-    " is a version of `engine`; `instanceClass` starts with `db.`.",
+    " is a version of `engine`; `instanceClass` starts with `db.`; MySQL has no `performanceInsights` on micro and"
+    " small burstable classes.",
     "`tierup:alarms.queueAgeSeconds` is below every queue's `retentionDays`, or messages expire before the alarm fires.",
 )
 
