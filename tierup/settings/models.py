@@ -234,7 +234,8 @@ class _Tier(Section):
     """What services and worker pools share: image or build, command, env, secrets, sendsTo."""
 
     image: ImageUri | None = field(
-        "Container image to run, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2.",
+        "Container image to run, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2; a service sets"
+        " exactly one of image or build.",
         default=None,
         default_text="none",
     )
