@@ -1110,13 +1110,20 @@ class StackSettings(Model):
 
 
 def _single_object(value: Any) -> bool:
-    """True for revision 1's single worker pool (``{command: [...], minSize: 1}``), not a map of pools."""
+    """True for revision 1's single worker pool (``{command: [...], minSize: 1}``), not a map of pools: a key
+    is one of a pool's fields and holds that field's value rather than a pool (``build: {context: .}``,
+    ``env: {RAILS_ENV: x}``, ``minSize: 1``)."""
     if not isinstance(value, Mapping):
         return False
-    build = value.get("build")
-    return any(not isinstance(v, Mapping) for v in value.values()) or (
-        isinstance(build, Mapping) and "context" in build
-    )
+    fields = {spec.key for spec in iter_fields(WorkerSettings, recurse=False)}
+    for key, inner in value.items():
+        if key not in fields:
+            continue
+        if not isinstance(inner, Mapping):
+            return True
+        if (key == "build" and "context" in inner) or (key in ("env", "secrets") and "queue" not in inner):
+            return True
+    return False
 
 
 def _unknown_queue(name: str, queues: Mapping[str, Any]) -> str:
