@@ -110,8 +110,10 @@ def test_without_the_stack_file_every_value_of_a_secret_key_is_secret(program):
     decrypted = _base(_services(env={"RAILS_ENV": "production"}, secrets={"STRIPE": STRIPE}))
     with pytest.raises(SettingsError) as caught:
         program(stack, decrypted, write_file=False)
-    assert str(caught.value).startswith(
-        "Pulumi.prod.yaml: tierup:services.web.env.RAILS_ENV: is a Pulumi secret"
+    assert str(caught.value) == (
+        "Pulumi.prod.yaml: tierup:services.web.env.RAILS_ENV: may be a Pulumi secret (its key is secret and the"
+        " stack file could not be read to tell which values are), and env is plain text (it lands in user data);"
+        " move it to secrets (secrets.RAILS_ENV), which tierup stores in Secrets Manager and the tier reads at boot"
     )
     only_secrets = _base(_services(secrets={"STRIPE": STRIPE}))
     web = program(stack, only_secrets, write_file=False).services["web"]

@@ -196,8 +196,14 @@ def _check_env(env: Any) -> Any:
         return env
     for key, value in env.items():
         if isinstance(value, PulumiSecret):
+            what = (
+                "is a Pulumi secret"
+                if value.certain
+                else "may be a Pulumi secret (its key is secret and the stack file could not be read to tell"
+                " which values are)"
+            )
             raise Problem(
-                "is a Pulumi secret, and env is plain text (it lands in user data); move it to secrets"
+                f"{what}, and env is plain text (it lands in user data); move it to secrets"
                 f" (secrets.{key}), which tierup stores in Secrets Manager and the tier reads at boot",
                 key,
             )
