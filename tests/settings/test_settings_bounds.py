@@ -106,7 +106,7 @@ BOUNDS = [
     ),
     ("workers.jobs", "backlogPerInstance", 1, 0, "must be between 1 and 100000 (got 0)", {}),
     ("workers.jobs", "backlogPerInstance", 100_000, 100_001, "must be between 1 and 100000 (got 100001)", {}),
-    ("workers.jobs", "jobTimeoutSeconds", 1, 0, "must be between 1 and 43200 (got 0)", {}),
+    ("workers.jobs", "jobTimeoutSeconds", 1, 0, "must be between 1 and 7000 (got 0)", {}),
     ("workers.jobs", "jobTimeoutSeconds", 7000, 7001, "must be between 1 and 7000 (got 7001)", {}),
     ("alarms", "latencyP99Seconds", 0.001, 0, "must be greater than 0 and at most 4000 (got 0)", {}),
     ("alarms", "latencyP99Seconds", 4000, 4000.5, "must be greater than 0 and at most 4000 (got 4000.5)", {}),

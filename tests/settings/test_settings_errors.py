@@ -253,3 +253,10 @@ def test_importing_settings_does_not_import_pulumi():
     code = "import sys, tierup.settings; print(sorted(m for m in sys.modules if m.split('.')[0] == 'pulumi'))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_list_where_a_map_of_tiers_belongs(error):
+    assert error("dev", services=[{"image": IMAGE}]) == (
+        f"{PREFIX}tierup:services: must be a map of names to settings, e.g. services: {{web: {{...}}}}"
+        f' (got [{{"image": "{IMAGE}"}}])'
+    )

@@ -18,10 +18,25 @@ def test_old_single_object_keys_say_what_replaced_them(error, flat_config):
     assert error("dev", queue={}).startswith(
         f"{PREFIX}tierup:queue: replaced by tierup:queues, a map of named queues"
     )
-    for single in ({"command": ["bundle", "exec", "sidekiq"]}, {"minSize": 1}, {"build": {"context": "."}}):
+    for single in (
+        {"command": ["bundle", "exec", "sidekiq"]},
+        {"minSize": 1},
+        {"build": {"context": "."}},
+        {"env": {"RAILS_ENV": "production"}},
+    ):
         assert error("dev", workers=single).startswith(
             f"{PREFIX}tierup:workers: is now a map of named worker pools, each naming its queue"
         )
+
+
+def test_pools_named_like_fields_are_pools(load, error):
+    """A map of pools whose names happen to be field names is not mistaken for revision 1's single object."""
+    workers = {"build": {"queue": "build"}, "env": {"queue": "env"}}
+    settings = load("dev", queues={"build": {}, "env": {}}, workers=workers)
+    assert set(settings.workers) == {"build", "env"}
+    assert error("dev", queues={"jobs": {}}, workers={"jobs": None}) == (
+        f"{PREFIX}tierup:workers.jobs: must be a mapping of keys to values (got null)"
+    )
 
 
 def test_a_service_needs_exactly_one_of_image_or_build(error):
@@ -339,6 +354,9 @@ def test_database_rules(error, database, problem):
         {"engine": "mysql", "engineVersion": "8.0.39"},
         {"engine": "mysql", "engineVersion": "8.4"},
         {"storageGb": 100, "maxStorageGb": 100},
+        {"engine": "postgres", "instanceClass": "db.t4g.micro", "performanceInsights": True},
+        {"engine": "mysql", "instanceClass": "db.t4g.medium", "performanceInsights": True},
+        {"engine": "mysql", "instanceClass": "db.t4g.micro", "performanceInsights": False},
     ],
 )
 def test_database_edges_load(load, database):

@@ -110,8 +110,10 @@ def test_without_the_stack_file_every_value_of_a_secret_key_is_secret(program):
     decrypted = _base(_services(env={"RAILS_ENV": "production"}, secrets={"STRIPE": STRIPE}))
     with pytest.raises(SettingsError) as caught:
         program(stack, decrypted, write_file=False)
-    assert str(caught.value).startswith(
-        "Pulumi.prod.yaml: tierup:services.web.env.RAILS_ENV: is a Pulumi secret"
+    assert str(caught.value) == (
+        "Pulumi.prod.yaml: tierup:services.web.env.RAILS_ENV: may be a Pulumi secret (its key is secret and the"
+        " stack file could not be read to tell which values are), and env is plain text (it lands in user data);"
+        " move it to secrets (secrets.RAILS_ENV), which tierup stores in Secrets Manager and the tier reads at boot"
     )
     only_secrets = _base(_services(secrets={"STRIPE": STRIPE}))
     web = program(stack, only_secrets, write_file=False).services["web"]
@@ -272,3 +274,17 @@ def test_a_secret_in_a_schedule_message_is_refused(program):
         "Pulumi.prod.yaml: tierup:schedules.s.message: can't hold a Pulumi secret: the message is stored in plain"
         " text in the schedule"
     )
+
+
+def test_secret_keys_from_the_language_host_environment(program, monkeypatch, tmp_path):
+    """``pulumi up`` passes PULUMI_CONFIG and PULUMI_CONFIG_SECRET_KEYS; the stack file names the leaf."""
+    services = _services(env={"STRIPE": STRIPE})
+    monkeypatch.setenv(
+        "PULUMI_CONFIG", json.dumps({"tierup:environment": "dev", "tierup:services": json.dumps(services)})
+    )
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["tierup:services"]))
+    stack = {"tierup:environment": "dev", "tierup:services": _services(env={"STRIPE": {"secure": "v1:AAAA"}})}
+    with pytest.raises(SettingsError) as caught:
+        program(stack, {})
+    assert "tierup:services.web.env.STRIPE: is a Pulumi secret" in str(caught.value)
+    _no_piece_of(STRIPE, str(caught.value))

@@ -52,10 +52,11 @@ class PulumiSecret:
     """A leaf of the config that is a Pulumi secret (``secure:`` in the stack file). Its repr and
     :func:`show` never reveal the value; pydantic refuses it wherever a plain value is expected."""
 
-    __slots__ = ("value",)
+    __slots__ = ("certain", "value")
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: Any, *, certain: bool = True) -> None:
         self.value = value
+        self.certain = certain  # False: under a key marked secret whose secret leaves could not be told apart
 
     def __repr__(self) -> str:
         return "[secret]"

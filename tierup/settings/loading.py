@@ -108,15 +108,17 @@ def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
-def _wrap(value: Any, path: str, secret: Any) -> Any:
+def _wrap(value: Any, path: str, secret: Any, *, certain: bool = True) -> Any:
     """``value`` with each leaf for which ``secret(path, leaf)`` holds replaced by a :class:`PulumiSecret`."""
     if _is_secure(value):
         return PulumiSecret(value["secure"])
     if isinstance(value, Mapping):
-        return {key: _wrap(inner, f"{path}.{key}", secret) for key, inner in value.items()}
+        return {key: _wrap(inner, f"{path}.{key}", secret, certain=certain) for key, inner in value.items()}
     if isinstance(value, list):
-        return [_wrap(inner, f"{path}[{index}]", secret) for index, inner in enumerate(value)]
-    return PulumiSecret(value) if secret(path, value) else value
+        return [
+            _wrap(inner, f"{path}[{index}]", secret, certain=certain) for index, inner in enumerate(value)
+        ]
+    return PulumiSecret(value, certain=certain) if secret(path, value) else value
 
 
 def _mark_secrets(
@@ -142,7 +144,9 @@ def _mark_secrets(
     everything = [str(leaf) for _, leaf in _leaves(value, key) if leaf is not None]
     if not isinstance(value, Mapping | list):
         return PulumiSecret(value), everything
-    return _wrap(value, key, lambda path, leaf: ".env." in path or ".secrets." in path), everything
+    return _wrap(
+        value, key, lambda path, leaf: ".env." in path or ".secrets." in path, certain=False
+    ), everything
 
 
 def load_settings(

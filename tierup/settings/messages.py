@@ -162,6 +162,8 @@ def reason(error: Any) -> tuple[tuple[str | int, ...], str]:
     if kind == "string_type":
         hint = "; quote it in YAML" if len(loc) >= 2 and loc[-2] == "env" else ""
         return loc, f"must be a string {got}{hint}"
+    if kind == "dict_type" and (info := walk(loc)[1]) is not None and is_map(info.annotation):
+        return loc, f"must be a map of names to settings, e.g. {loc[-1]}: {{web: {{...}}}} {got}"
     if kind in _SIMPLE:
         return loc, f"{_SIMPLE[kind]} {got}"
     message = str(error["msg"])

@@ -85,6 +85,10 @@ DATABASE_MAJOR_VERSIONS: dict[str, tuple[str, ...]] = {
     "mysql": ("5.7", "8.0", "8.4"),
 }
 _ENGINE_TITLE = {"postgres": "PostgreSQL", "mysql": "MySQL"}
+#: Instance classes on which RDS for MySQL has no Performance Insights (PostgreSQL has it on every class).
+_MYSQL_NO_INSIGHTS = frozenset(
+    {"db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"}
+)
 #: Names the engines reserve, refused as ``databaseName``.
 _RESERVED_DATABASE_NAMES = frozenset(
     {
@@ -192,8 +196,14 @@ def _check_env(env: Any) -> Any:
         return env
     for key, value in env.items():
         if isinstance(value, PulumiSecret):
+            what = (
+                "is a Pulumi secret"
+                if value.certain
+                else "may be a Pulumi secret (its key is secret and the stack file could not be read to tell"
+                " which values are)"
+            )
             raise Problem(
-                "is a Pulumi secret, and env is plain text (it lands in user data); move it to secrets"
+                f"{what}, and env is plain text (it lands in user data); move it to secrets"
                 f" (secrets.{key}), which tierup stores in Secrets Manager and the tier reads at boot",
                 key,
             )
@@ -230,7 +240,8 @@ class _Tier(Section):
     """What services and worker pools share: image or build, command, env, secrets, sendsTo."""
 
     image: ImageUri | None = field(
-        "Container image to run, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2.",
+        "Container image to run, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2; a service sets"
+        " exactly one of image or build.",
         default=None,
         default_text="none",
     )
@@ -517,7 +528,8 @@ class LoadBalancerSettings(Section):
 
     domain: DomainName | None = field(
         "Serve HTTPS for this name: tierup creates an ACM certificate validated by DNS in the Route 53"
-        " hosted zone, and an alias record to the ALB. Exclusive with certificateArn.",
+        " hosted zone, and an alias record to the ALB. Exclusive with certificateArn. Staging and prod need"
+        " domain or certificateArn unless internal.",
         default=None,
         default_text="none",
     )
@@ -684,6 +696,12 @@ class DatabaseSettings(Section):
             self.max_storage_gb = min(5 * self.storage_gb, 65536)
         if self.max_storage_gb < self.storage_gb:
             raise Problem(f"must be ≥ storageGb ({self.max_storage_gb} < {self.storage_gb})", "maxStorageGb")
+        if self.engine == "mysql" and self.performance_insights and self.instance_class in _MYSQL_NO_INSIGHTS:
+            raise Problem(
+                f"RDS for MySQL has no Performance Insights on {self.instance_class}; use db.t4g.medium or larger,"
+                " or performanceInsights: false",
+                "performanceInsights",
+            )
         if self.database_name.lower() in _RESERVED_DATABASE_NAMES:
             raise Problem(
                 f"{show(self.database_name)} is reserved by the engine; choose another name", "databaseName"
@@ -810,7 +828,8 @@ CROSS_FIELD_RULES: tuple[str, ...] = (
     "`tierup:redis`: `replicas` + 1 ≤ `tierup:network.azCount`, so every node lands in its own AZ;"
     " `engineVersion` is at least 7.2 for `engine: valkey`.",
     "`tierup:database`: `readReplicas` + 1 ≤ `tierup:network.azCount`; `maxStorageGb` ≥ `storageGb`; `engineVersion`"
-    " is a version of `engine`; `instanceClass` starts with `db.`.",
+    " is a version of `engine`; `instanceClass` starts with `db.`; MySQL has no `performanceInsights` on micro and"
+    " small burstable classes.",
     "`tierup:alarms.queueAgeSeconds` is below every queue's `retentionDays`, or messages expire before the alarm fires.",
 )
 
@@ -1086,20 +1105,31 @@ class StackSettings(Model):
 
     @classmethod
     def from_pulumi_config(cls) -> StackSettings:
-        """The settings of the running Pulumi program (every config key, so unknown ones are caught)."""
+        """The settings of the running Pulumi program (every config key, so unknown ones are caught).
+
+        Secret values are told apart by the stack file's ``secure:`` leaves (``Pulumi.<stack>.yaml`` in the
+        project's stackConfigDir); when it can't be read, every value of a key marked secret is secret.
+        """
         from tierup.settings.loading import settings_from_pulumi
 
         return settings_from_pulumi()
 
 
 def _single_object(value: Any) -> bool:
-    """True for revision 1's single worker pool (``{command: [...], minSize: 1}``), not a map of pools."""
+    """True for revision 1's single worker pool (``{command: [...], minSize: 1}``), not a map of pools: a key
+    is one of a pool's fields and holds that field's value rather than a pool (``build: {context: .}``,
+    ``env: {RAILS_ENV: x}``, ``minSize: 1``)."""
     if not isinstance(value, Mapping):
         return False
-    build = value.get("build")
-    return any(not isinstance(v, Mapping) for v in value.values()) or (
-        isinstance(build, Mapping) and "context" in build
-    )
+    fields = {spec.key for spec in iter_fields(WorkerSettings, recurse=False)}
+    for key, inner in value.items():
+        if key not in fields:
+            continue
+        if not isinstance(inner, Mapping):
+            return True
+        if (key == "build" and "context" in inner) or (key in ("env", "secrets") and "queue" not in inner):
+            return True
+    return False
 
 
 def _unknown_queue(name: str, queues: Mapping[str, Any]) -> str:

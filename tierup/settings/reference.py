@@ -183,6 +183,12 @@ config:
 """
 
 
+def _summary(model: Any) -> str:
+    """A model's first docstring paragraph, on one line."""
+    paragraph = (model.__doc__ or "").strip().split("\n\n")[0]
+    return " ".join(line.strip() for line in paragraph.splitlines())
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -323,7 +329,7 @@ def render_reference_markdown() -> str:
                 kind,
                 _allowed_text(spec) if spec.is_map else "",
                 *_defaults_cells(spec),
-                f"{model.__doc__.split(chr(10))[0] if model.__doc__ else ''} {spec.description}",
+                f"{_summary(model)} {spec.description}",
             ]
         out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     out.append(
