@@ -133,8 +133,8 @@ class Database(TierComponent):
     :meth:`allow_from`::
 
         db = Database("db", DatabaseArgs(network=network, multi_az=True, backup_retention_days=14, protect=True))
-        db.allow_from(app)                 # the engine port from the app tier's security group only
         app = AppTier("web", AppTierArgs(..., env=db.connection_env(), secrets=db.connection_secrets()))
+        db.allow_from(app)                 # the engine port from the app tier's security group only
 
     ``connection_env()`` gives ``DATABASE_HOST/PORT/NAME/USER``; ``connection_secrets()`` gives
     ``DATABASE_PASSWORD`` (the ``password`` key of the RDS-managed secret) and ``DATABASE_URL``, both

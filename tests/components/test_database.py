@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 from tierup.components.alarms import Alarms, AlarmsArgs
-from tierup.components.compute import render_user_data, secrets_policy
+from tierup.components.compute import Container, render_user_data, secrets_policy
 from tierup.components.database import (
     BACKUP_WINDOW,
     MAINTENANCE_WINDOW,
@@ -29,6 +29,9 @@ from tierup.policies.rules.compute import user_data_findings
 
 from tierup.engine.evaluation import Evaluation
 from tierup.engine.runtime import evaluate_inline
+
+from .test_compute import Owner, refused, user_data
+from .test_compute import evaluate as evaluate_tier
 
 DB = "aws:rds/instance:Instance"
 SG = "aws:ec2/securityGroup:SecurityGroup"
@@ -359,13 +362,10 @@ def test_allow_from_admits_the_engine_port_from_each_client_only() -> None:
 
 
 def test_wiring_a_bare_id_needs_a_name() -> None:
-    def program() -> None:
-        network = Network("net", NetworkArgs(nat="none", az_count=2))
-        db = Database("db", DatabaseArgs(network=network))
-        db.allow_from("sg-0123456789abcdef0")
-
-    with pytest.raises(ValueError, match=r"allow_from\(<security group id>\) needs name="):
-        evaluate_inline(program, project="t", stack="dev", config={"aws:region": "us-east-1"})
+    refused(
+        lambda network: Database("db", DatabaseArgs(network=network)).allow_from("sg-0123456789abcdef0"),
+        r"allow_from\(<security group id>\) needs name=",
+    )
 
 
 def test_grant_read_password_reads_exactly_the_rds_secret(dev: Evaluation) -> None:
@@ -485,6 +485,42 @@ def test_the_boot_script_reads_the_password_key_and_composes_the_url_on_the_inst
     assert "-e DATABASE_PASSWORD" in script and "-e DATABASE_URL" in script
 
 
+def test_a_tier_given_the_connection_reads_the_secret_through_its_own_role_at_boot() -> None:
+    def build(network: Network) -> None:
+        db = Database("db", DatabaseArgs(network=network))
+        tier = Owner(
+            "web",
+            network,
+            Container(image="nginx:1.27", env=db.connection_env(), secrets=db.connection_secrets()),
+        )
+        db.allow_from(tier.group)
+        pulumi.export("secretArn", db.master_user_secret_arn)
+
+    ev = evaluate_tier(build)
+    script = user_data(ev)
+    secret = ev.outputs["secretArn"]
+    assert f"--secret-id {secret} --query SecretString" in script or f"--secret-id '{secret}'" in script
+    assert "print(json.load(sys.stdin)[sys.argv[1]])' password)" in script
+    assert "'postgresql://dbadmin:{DATABASE_PASSWORD}@db." in script
+    assert (
+        "-e DATABASE_HOST=db." in script and "-e DATABASE_PASSWORD" in script and "-e DATABASE_URL" in script
+    )
+    assert user_data_findings(script, []) == []
+    policies = [
+        json.loads(p.inputs["policy"]) for p in ev.find(type=ROLE_POLICY) if p.name.endswith("-secrets")
+    ]
+    assert [p["Statement"] for p in policies] == [
+        [
+            {
+                "Sid": "ReadContainerSecrets",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": [secret],
+            }
+        ]
+    ]
+
+
 def test_a_template_must_name_a_fetched_secret() -> None:
     with pytest.raises(ValueError, match=r"placeholder \{DB_PASS\} must name another secret"):
         render_user_data(
@@ -601,18 +637,15 @@ def test_default_identifier(name: str, identifier: str) -> None:
     ],
 )
 def test_bad_args_raise_early_saying_what_to_change(overrides: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        evaluate(lambda network: DatabaseArgs(network=network, **overrides), clients=False, az_count=2)
+    refused(lambda network: Database("db", DatabaseArgs(network=network, **overrides)), message)
 
 
 def test_replicas_need_two_azs() -> None:
-    def program() -> None:
-        network = Network("net", NetworkArgs(nat="none", az_count=2))
+    def build(network: Network) -> None:
         network.azs = network.azs[:1]  # a one-AZ network, as a hand-built one could be
         Database("db", DatabaseArgs(network=network, read_replicas=1))
 
-    with pytest.raises(ValueError, match="read_replicas need a network of 2 or more AZs"):
-        evaluate_inline(program, project="t", stack="dev", config={"aws:region": "us-east-1"})
+    refused(build, "read_replicas need a network of 2 or more AZs")
 
 
 def test_transforms_merge_dicts_and_run_callables() -> None:
@@ -639,5 +672,7 @@ def test_transforms_merge_dicts_and_run_callables() -> None:
 
 
 def test_unknown_transform_key_raises() -> None:
-    with pytest.raises(ValueError, match=r"unknown transform key\(s\) cluster; valid keys: .*instance"):
-        evaluate(lambda network: DatabaseArgs(network=network, transform={"cluster": {}}), clients=False)
+    refused(
+        lambda network: Database("db", DatabaseArgs(network=network, transform={"cluster": {}})),
+        r"unknown transform key\(s\) cluster; valid keys: .*instance",
+    )
