@@ -203,7 +203,7 @@ def internet_routed_subnets(model: StackModel) -> tuple[set[str], bool]:
 
 
 def _names(resources: Iterable[PolicyResource]) -> str:
-    return ", ".join(f"'{r.name}'" for r in resources)
+    return ", ".join(sorted({f"'{r.name}'" for r in resources}))
 
 
 # --- rds-multi-az (stack) ---------------------------------------------------------------------------
@@ -261,7 +261,10 @@ RDS_BACKUPS = ResourceValidationPolicy(
     description="RDS instances and clusters keep automated backups for at least minRetentionDays (7).",
     validate=rds_backups,
     severity=Severity.HIGH,
-    remediation_steps=BACKUPS_FIX.format(days="minRetentionDays (default 7)"),
+    remediation_steps=(
+        "set backup_retention_period to at least minRetentionDays (default 7) days (tierup: "
+        "tierup:database.backupRetentionDays)"
+    ),
     config_schema=PolicyConfigSchema(
         properties={
             "minRetentionDays": {

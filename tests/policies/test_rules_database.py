@@ -318,6 +318,12 @@ def test_stateful_resources_protected_covers_databases_not_replicas() -> None:
     assert "DatabaseArgs(protect=True)" in found[shop.urn]
 
 
+def test_the_scorecard_has_a_database_area() -> None:
+    from tierup.check import area_of
+
+    assert {area_of(p) for p in RDS_POLICIES} == {"database"}
+
+
 # ---- config files ------------------------------------------------------------------------------
 
 
