@@ -351,7 +351,6 @@ class Database(TierComponent):
             "storage_type": "gp3",
             "max_allocated_storage": _max_storage(args),
             "storage_encrypted": True,
-            "kms_key_id": self._kms_key_arn,
             "publicly_accessible": False,
             "vpc_security_group_ids": [self.security_group.id],
             "parameter_group_name": self.parameter_group.name,
@@ -378,6 +377,7 @@ class Database(TierComponent):
             "engine": self.engine,
             "engine_version": self.engine_version,
             "allocated_storage": args.storage_gb,
+            "kms_key_id": self._kms_key_arn,  # replicas in the region always use their source's key
             "db_name": args.database_name,
             "username": args.master_username,
             "manage_master_user_password": True,

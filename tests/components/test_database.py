@@ -302,6 +302,7 @@ def test_replicas_follow_the_primary_in_the_other_azs(prod: Evaluation) -> None:
         assert inputs["replicateSourceDb"] == "db"
         assert inputs["multiAz"] is False and inputs["skipFinalSnapshot"] is True
         assert inputs["storageEncrypted"] is True and inputs["deletionProtection"] is True
+        assert "kmsKeyId" not in inputs  # RDS encrypts a same-region replica with its source's key
         assert (
             "username" not in inputs and "dbName" not in inputs and "manageMasterUserPassword" not in inputs
         )
