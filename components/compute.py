@@ -643,7 +643,7 @@ def _fetch_secret(spec: str, region: str) -> str:
     return f"{fetch} | python3 -c {q(_JSON_KEY)} {q(json_key)}" if json_key else fetch
 
 
-def _secret_lines(secrets: Mapping[str, str], region: str) -> list[str]:
+def _secret_lines(name: str, secrets: Mapping[str, str], region: str) -> list[str]:
     """Run-script lines exporting each secret: fetched ones first, then templates filled from them."""
     lines: list[str] = []
     templates = {k: v for k, v in secrets.items() if is_secret_template(v)}
@@ -651,10 +651,10 @@ def _secret_lines(secrets: Mapping[str, str], region: str) -> list[str]:
         if key not in templates:
             lines += [f"{key}=$({_fetch_secret(spec, region)})", f"export {key}"]
     for key, template in sorted(templates.items()):
-        for name in _PLACEHOLDER.findall(template):
-            if name not in secrets or name in templates:
+        for used in _PLACEHOLDER.findall(template):
+            if used not in secrets or used in templates:
                 raise ValueError(
-                    f"secrets['{key}']: placeholder {{{name}}} must name another secret of this container "
+                    f"{name}: secrets['{key}']: placeholder {{{used}}} must name another secret of this container "
                     f"that is an ARN (secrets: {', '.join(sorted(secrets))})"
                 )
         lines += [
@@ -740,7 +740,7 @@ def render_user_data(
             f" | docker login --username AWS --password-stdin {q(host)}"
         )
     lines += [f"docker pull {q(image)}", 'rm -rf "$DOCKER_CONFIG"']
-    lines += _secret_lines(secrets, region)
+    lines += _secret_lines(name, secrets, region)
     run = [
         "exec docker run --rm",
         f"--name {q(unit)}",

@@ -523,7 +523,9 @@ def test_a_tier_given_the_connection_reads_the_secret_through_its_own_role_at_bo
 
 
 def test_a_template_must_name_a_fetched_secret() -> None:
-    with pytest.raises(ValueError, match=r"placeholder \{DB_PASS\} must name another secret"):
+    with pytest.raises(
+        ValueError, match=r"web: secrets\[.DATABASE_URL.\]: placeholder \{DB_PASS\} must name another secret"
+    ):
         render_user_data(
             name="web",
             image="nginx:1.27",
