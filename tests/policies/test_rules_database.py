@@ -405,3 +405,74 @@ def test_tierups_database_passes_every_database_policy_in_prod(tmp_path: Path) -
     on_databases = [v for v in report["violations"] if v["type"].startswith("aws:rds/")]
     assert on_databases == []
     assert not [v for v in report["violations"] if v["policy"] in RDS_POLICIES]
+
+
+AURORA_PROGRAM = """
+import pulumi
+import pulumi_aws as aws
+
+readers = pulumi.Config("raw").get_int("instances") or 2
+azs = aws.get_availability_zones(state="available").names[:2]
+vpc = aws.ec2.Vpc("vpc", cidr_block="10.2.0.0/16")
+private = aws.ec2.RouteTable("private", vpc_id=vpc.id)
+subnets = []
+for i, az in enumerate(azs):
+    subnet = aws.ec2.Subnet(f"private-{i}", vpc_id=vpc.id, availability_zone=az, cidr_block=f"10.2.{i}.0/24")
+    aws.ec2.RouteTableAssociation(f"private-{i}", subnet_id=subnet.id, route_table_id=private.id)
+    subnets.append(subnet)
+group = aws.rds.SubnetGroup("aurora", subnet_ids=[s.id for s in subnets])
+cluster = aws.rds.Cluster(
+    "aurora",
+    engine="aurora-postgresql",
+    engine_version="16.4",
+    db_subnet_group_name=group.name,
+    master_username="app",
+    manage_master_user_password=True,
+    storage_encrypted=True,
+    backup_retention_period=7,
+    deletion_protection=True,
+    skip_final_snapshot=False,
+    final_snapshot_identifier="aurora-final",
+    opts=pulumi.ResourceOptions(protect=True),
+)
+for i in range(readers):
+    aws.rds.ClusterInstance(
+        f"aurora-{i}",
+        cluster_identifier=cluster.id,
+        instance_class="db.r7g.large",
+        engine=cluster.engine,
+        availability_zone=azs[i % 2],
+    )
+topic = aws.sns.Topic("alarms")
+aws.cloudwatch.MetricAlarm(
+    "aurora-cpu",
+    namespace="AWS/RDS",
+    metric_name="CPUUtilization",
+    dimensions={"DBClusterIdentifier": cluster.cluster_identifier},
+    statistic="Average",
+    period=300,
+    evaluation_periods=3,
+    threshold=80,
+    comparison_operator="GreaterThanThreshold",
+    alarm_actions=[topic.arn],
+)
+"""
+
+
+@pytest.mark.parametrize(("instances", "expected"), [(2, []), (1, ["rds-multi-az", "survives-az-loss"])])
+def test_aurora_clusters_end_to_end(tmp_path: Path, instances: int, expected: list[str]) -> None:
+    project = tmp_path / "aurora"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: aurora\nruntime: python\n")
+    (project / "Pulumi.prod.yaml").write_text(
+        json.dumps({"config": {"aws:region": "us-east-1", "raw:instances": instances}})
+    )
+    (project / "__main__.py").write_text(AURORA_PROGRAM)
+    result = run_cli("check", project, "--stack", "prod", "--environment", "prod", "--format", "json")
+    assert result.returncode in (0, 1), result.stderr
+    report = json.loads(result.stdout)
+    on_databases = sorted(v["policy"] for v in report["violations"] if v["type"].startswith("aws:rds/"))
+    assert on_databases == expected
+    for v in report["violations"]:
+        if v["policy"] == "rds-multi-az":
+            assert v["name"] == "aurora" and "it has 1 cluster instance" in v["message"]
