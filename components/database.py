@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -112,8 +113,9 @@ class DatabaseArgs:
     """Days the exported engine logs are kept in CloudWatch Logs (default 30)."""
 
     identifier: str | None = None
-    """The RDS instance identifier (default: the component name, lower-cased); replicas add ``-replica-N``
-    and the final snapshot ``-final``."""
+    """The RDS instance identifier, unique in the account and region (default: ``<project>-<stack>-<name>``,
+    lower-cased, so two stacks or projects in one account never collide); replicas add ``-replica-N`` and
+    the final snapshot ``-final``."""
 
     protect: bool = False
     """Protect and retain on delete the instance, its replicas and its KMS key (default off; on in staging
@@ -188,7 +190,9 @@ class Database(TierComponent):
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         self.engine_version = args.engine_version or DEFAULT_VERSIONS.get(args.engine, "")
-        self.identifier = args.identifier or default_identifier(name)
+        self.identifier = args.identifier or default_identifier(
+            f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
+        )
         self.family = _validate(name, args, self.engine_version, self.identifier)
         super().__init__("tierup:database:Database", name, args.transform, opts)
         self._args = args
@@ -531,11 +535,15 @@ def parameter_group_family(engine: str, version: str) -> str:
 
 
 def default_identifier(name: str) -> str:
-    """An RDS identifier from a component name: lower case, letters/digits/hyphens, starting with a letter."""
+    """An RDS identifier from a name: lower case, letters/digits/single hyphens, starting with a letter, at
+    most 50 characters (a longer name keeps its head and a hash of the whole, so it stays distinct)."""
     ident = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", name.lower())).strip("-")
     if not ident or not ident[0].isalpha():
         ident = f"db-{ident}".rstrip("-")
-    return ident[:50].rstrip("-")
+    if len(ident) > 50:
+        digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+        ident = f"{ident[:41].rstrip('-')}-{digest}"
+    return ident
 
 
 def instance_memory_gib(instance_class: Any) -> float | None:

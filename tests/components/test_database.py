@@ -206,7 +206,7 @@ def test_deletion_protection_and_a_deterministic_final_snapshot(dev: Evaluation,
     db = primary(dev).inputs
     assert db["deletionProtection"] is True
     assert db["skipFinalSnapshot"] is False
-    assert db["identifier"] == "db" and db["finalSnapshotIdentifier"] == "db-final"
+    assert db["identifier"] == "t-prod-db" and db["finalSnapshotIdentifier"] == "t-prod-db-final"
     assert primary(mysql).inputs["deletionProtection"] is False
     assert primary(mysql).inputs["skipFinalSnapshot"] is False
 
@@ -253,10 +253,10 @@ def test_logs_exported_to_groups_with_retention_created_first(prod: Evaluation, 
     assert db.inputs["enabledCloudwatchLogsExports"] == ["postgresql", "upgrade"]
     groups = {g.inputs["name"]: g for g in prod.find(type=LOG_GROUP)}
     for log in ("postgresql", "upgrade"):
-        group = groups[f"/aws/rds/instance/db/{log}"]
+        group = groups[f"/aws/rds/instance/t-prod-db/{log}"]
         assert group.inputs["retentionInDays"] == 90
         assert group.urn in db.dependencies
-    for ident in ("db-replica-1", "db-replica-2"):
+    for ident in ("t-prod-db-replica-1", "t-prod-db-replica-2"):
         assert f"/aws/rds/instance/{ident}/postgresql" in groups
     assert primary(mysql).inputs["enabledCloudwatchLogsExports"] == ["error", "slowquery"]
     params = mysql.one(type="aws:rds/parameterGroup:ParameterGroup").inputs["parameters"]
@@ -299,7 +299,8 @@ def test_replicas_follow_the_primary_in_the_other_azs(prod: Evaluation) -> None:
     assert [r.inputs["availabilityZone"] for r in replicas] == ["us-east-1b", "us-east-1c"]
     for replica in replicas:
         inputs = replica.inputs
-        assert inputs["replicateSourceDb"] == "db"
+        assert inputs["replicateSourceDb"] == "t-prod-db"
+        assert inputs["identifier"] == f"t-prod-{replica.name}"
         assert inputs["multiAz"] is False and inputs["skipFinalSnapshot"] is True
         assert inputs["storageEncrypted"] is True and inputs["deletionProtection"] is True
         assert "kmsKeyId" not in inputs  # RDS encrypts a same-region replica with its source's key
@@ -502,9 +503,11 @@ def test_a_tier_given_the_connection_reads_the_secret_through_its_own_role_at_bo
     secret = ev.outputs["secretArn"]
     assert f"--secret-id {secret} --query SecretString" in script or f"--secret-id '{secret}'" in script
     assert "print(json.load(sys.stdin)[sys.argv[1]])' password)" in script
-    assert "'postgresql://dbadmin:{DATABASE_PASSWORD}@db." in script
+    assert "'postgresql://dbadmin:{DATABASE_PASSWORD}@t-prod-db." in script
     assert (
-        "-e DATABASE_HOST=db." in script and "-e DATABASE_PASSWORD" in script and "-e DATABASE_URL" in script
+        "-e DATABASE_HOST=t-prod-db." in script
+        and "-e DATABASE_PASSWORD" in script
+        and "-e DATABASE_URL" in script
     )
     assert user_data_findings(script, []) == []
     policies = [
@@ -561,10 +564,10 @@ def test_alarms_watch_every_instance_and_replica_lag_on_replicas(prod: Evaluatio
         for suffix in ("cpu", "memory", "storage", "connections")
     } | {"ops-db-replica1-replica-lag", "ops-db-replica2-replica-lag"}
     assert set(alarms) == expected
-    identifiers = {"ops-db-replica1": "db-replica-1", "ops-db-replica2": "db-replica-2"}
+    identifiers = {"ops-db-replica1": "t-prod-db-replica-1", "ops-db-replica2": "t-prod-db-replica-2"}
     for name, alarm in alarms.items():
         assert alarm["namespace"] == "AWS/RDS"
-        ident = next((v for k, v in identifiers.items() if name.startswith(k + "-")), "db")
+        ident = next((v for k, v in identifiers.items() if name.startswith(k + "-")), "t-prod-db")
         assert alarm["dimensions"] == {"DBInstanceIdentifier": ident}, name
         assert alarm["alarmActions"] == [topic] and alarm["okActions"] == [topic]
     # db.m7g.large: 8 GiB; PostgreSQL's default max_connections is memory / 9531392
@@ -580,8 +583,8 @@ def test_the_dashboard_graphs_the_database(prod: Evaluation) -> None:
     assert titles == ["db: CPU and connections", "db: free memory and storage", "db: replica lag"]
     lag = body["widgets"][2]["properties"]["metrics"]
     assert lag == [
-        ["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", "db-replica-1"],
-        ["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", "db-replica-2"],
+        ["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", "t-prod-db-replica-1"],
+        ["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", "t-prod-db-replica-2"],
     ]
 
 
@@ -606,10 +609,16 @@ def test_estimated_max_connections() -> None:
 
 @pytest.mark.parametrize(
     ("name", "identifier"),
-    [("db", "db"), ("Prod_DB", "prod-db"), ("1st", "db-1st"), ("a--b", "a-b"), ("x" * 80, "x" * 50)],
+    [("db", "db"), ("Shop-Prod_DB", "shop-prod-db"), ("1st", "db-1st"), ("a--b", "a-b")],
 )
 def test_default_identifier(name: str, identifier: str) -> None:
     assert default_identifier(name) == identifier
+
+
+def test_long_identifiers_stay_distinct_and_valid() -> None:
+    first, second = default_identifier("x" * 60 + "-one"), default_identifier("x" * 60 + "-two")
+    assert first != second and len(first) == len(second) == 50
+    assert first.startswith("x" * 41 + "-")
 
 
 # ---- validation and transforms ---------------------------------------------------------------
