@@ -138,9 +138,11 @@ class Database(TierComponent):
         app = AppTier("web", AppTierArgs(..., env=db.connection_env(), secrets=db.connection_secrets()))
         db.allow_from(app)                 # the engine port from the app tier's security group only
 
-    ``connection_env()`` gives ``DATABASE_HOST/PORT/NAME/USER``; ``connection_secrets()`` gives
+    ``connection_env()`` gives ``DATABASE_HOST/PORT/NAME/USER`` and ``DATABASE_SECRET_ARN``; ``connection_secrets()`` gives
     ``DATABASE_PASSWORD`` (the ``password`` key of the RDS-managed secret) and ``DATABASE_URL``, both
-    composed at container start on the instance, through the tier's own role.
+    composed at container start on the instance, through the tier's own role. RDS rotates the password
+    every 7 days: open connections stay up, but a client opening new ones after that must re-read the
+    secret (its ARN is ``DATABASE_SECRET_ARN``; the tier's role may read it) or its container restart.
 
     **Cost** (us-east-1): a db.t4g.micro PostgreSQL is about $12/month, $24 Multi-AZ; a db.t4g.small $24
     ($47 Multi-AZ). gp3 storage $0.115/GB-month ($0.23 Multi-AZ): 20 GB is $2.30. Backups up to the
@@ -489,12 +491,14 @@ class Database(TierComponent):
         )
 
     def connection_env(self) -> dict[str, pulumi.Input[str]]:
-        """The plain connection values: host, port, database name and user (no secret among them)."""
+        """The plain connection values: host, port, database name, user, and the ARN of the secret RDS
+        keeps the password in (to re-read it after a rotation); no secret among them."""
         return {
             "DATABASE_HOST": self.address,
             "DATABASE_PORT": str(self.port),
             "DATABASE_NAME": self.database_name,
             "DATABASE_USER": self.username,
+            "DATABASE_SECRET_ARN": self.master_user_secret_arn,
         }
 
     def connection_secrets(self) -> dict[str, pulumi.Input[str]]:

@@ -402,6 +402,7 @@ def test_connection_env_is_plain_and_the_password_a_reference(dev: Evaluation, m
         "DATABASE_PORT": "5432",
         "DATABASE_NAME": "app",
         "DATABASE_USER": "dbadmin",
+        "DATABASE_SECRET_ARN": dev.outputs["secretArn"],
     }
     assert db.outputs["address"].endswith(".us-east-1.rds.amazonaws.com")
     secret = dev.outputs["secretArn"]
