@@ -22,6 +22,7 @@ from ._tier import Tier
 from .alarms import Alarms, AlarmsArgs
 from .app_tier import AppTier, AppTierArgs
 from .compute import Container, InstanceGroup, InstanceGroupArgs
+from .database import Database, DatabaseArgs
 from .image import ContainerImage, ContainerImageArgs
 from .load_balancer import LoadBalancer, LoadBalancerArgs
 from .network import Network, NetworkArgs
@@ -38,6 +39,8 @@ __all__ = [
     "Container",
     "ContainerImage",
     "ContainerImageArgs",
+    "Database",
+    "DatabaseArgs",
     "InstanceGroup",
     "InstanceGroupArgs",
     "LoadBalancer",

@@ -13,6 +13,7 @@ import pulumi_aws as aws
 
 from ._base import TierComponent, Transforms, tags
 from .app_tier import AppTier
+from .database import Database
 from .load_balancer import LoadBalancer
 from .queue import Queue
 from .redis_cache import RedisCache
@@ -74,6 +75,10 @@ class AlarmsArgs:
     schedules: Sequence[Schedule] = field(default_factory=list)
     """Schedules to watch: failed or dropped invocations, and messages in the schedule's DLQ (default
     none)."""
+
+    databases: Sequence[Database] = field(default_factory=list)
+    """Databases to watch, the primary and every read replica: CPU, freeable memory, free storage,
+    connections, and replica lag (default none)."""
 
     dashboard: bool = True
     """Create one CloudWatch dashboard of the watched tiers (default on)."""
@@ -149,6 +154,8 @@ class Alarms(TierComponent):
             self._watch_queue(queue)
         for schedule in args.schedules:
             self._watch_schedule(schedule)
+        for database in args.databases:
+            self._watch_database(database)
         self.dashboard = self._create_dashboard() if args.dashboard else None
         self.register_outputs(
             {
@@ -547,6 +554,65 @@ class Alarms(TierComponent):
                 },
             ],
         )
+
+    def _watch_database(self, db: Database) -> None:
+        """Per instance (primary, then each replica): CPU, freeable memory, free storage, connections;
+        on replicas, lag behind the primary. Thresholds derive from the class and storage given: free memory
+        below 10% of the class's (128 MiB when unknown), free storage below 10% of the allocated, connections
+        above 80% of the engine's default max_connections (100 when unknown), CPU above 80%, lag above 60 s."""
+        name = _name_of(db)
+        self._section(f"database {name}")
+        cpu_percent, lag_seconds = 80.0, 60.0
+        memory = (db.memory_gib * 0.1 if db.memory_gib else 0.125) * 1024**3
+        storage = db.storage_gb * 0.1 * 1024**3
+        connections = float(int((db.max_connections or 125) * 0.8))
+        # (suffix, metric, statistic, threshold, comparison, missing data, description)
+        checks: list[tuple[str, str, str, float, str, MissingData, str]] = [
+            # an instance that stops reporting CPU is down: missing data breaches
+            ("cpu", "CPUUtilization", "Average", cpu_percent, "GreaterThanThreshold", "breaching",
+             f"CPU above {cpu_percent:g}% for 15 minutes (or the instance stopped reporting)"),
+            ("memory", "FreeableMemory", "Average", memory, "LessThanThreshold", "missing",
+             f"Freeable memory below {memory / 1024**2:g} MiB"),
+            ("storage", "FreeStorageSpace", "Minimum", storage, "LessThanThreshold", "missing",
+             f"Free storage below {storage / 1024**3:g} GiB: autoscaling is at its ceiling or failing"),
+            ("connections", "DatabaseConnections", "Maximum", connections, "GreaterThanThreshold", "missing",
+             f"More than {connections:g} connections: near the engine's max_connections"),
+        ]  # fmt: skip
+        lag = ("replica-lag", "ReplicaLag", "Maximum", lag_seconds, "GreaterThanThreshold",
+               "missing", f"Replica more than {lag_seconds:g} s behind the primary")  # fmt: skip
+        instances = [(name, db.identifier, checks), *[
+            (f"{name}-replica{i + 1}", ident, [*checks, lag]) for i, ident in enumerate(db.replica_identifiers)
+        ]]  # fmt: skip
+        for label, ident, instance_checks in instances:
+            for suffix, metric, statistic, threshold, comparison, missing, text in instance_checks:
+                self._alarm(
+                    f"{self._name}-{label}-{suffix}",
+                    f"{text} on database {ident}",
+                    threshold=threshold,
+                    comparison=comparison,
+                    missing=missing,
+                    evaluation_periods=3,
+                    period=300,
+                    namespace="AWS/RDS",
+                    metric=metric,
+                    dimensions={"DBInstanceIdentifier": ident},
+                    statistic=statistic,
+                )
+        idents = [db.identifier, *db.replica_identifiers]
+        for title, metrics, stat in (
+            ("CPU and connections", ("CPUUtilization", "DatabaseConnections"), "Average"),
+            ("free memory and storage", ("FreeableMemory", "FreeStorageSpace"), "Minimum"),
+        ):
+            self._graph(
+                title, [["AWS/RDS", m, "DBInstanceIdentifier", i] for i in idents for m in metrics], stat, 300
+            )
+        if db.replica_identifiers:
+            self._graph(
+                "replica lag",
+                [["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", i] for i in db.replica_identifiers],
+                "Maximum",
+                300,
+            )
 
     # ---- dashboard -----------------------------------------------------------------------
 

@@ -85,7 +85,18 @@ GROUP_METRICS = [
 USER_DATA_LIMIT = 16 * 1024
 ROOT_DEVICE = "/dev/xvda"
 
-_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:(secret:|parameter/)\S+$")
+_SECRET_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:(secret:|parameter/)[^\s#]+(#[A-Za-z0-9_.-]+)?$"
+)
+#: ``{NAME}`` in a secret template: another secret of the same container, URL-encoded when filled in.
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Boot-time helpers (python3 ships with Amazon Linux 2023): one key of a JSON secret read from stdin,
+# and a template whose {NAME} placeholders become the URL-encoded values of those environment variables.
+_JSON_KEY = "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])"
+_FILL_TEMPLATE = (
+    "import os,re,sys,urllib.parse as u; "
+    "print(re.sub(r'[{]([A-Za-z_][A-Za-z0-9_]*)[}]', lambda m: u.quote(os.environ[m[1]], safe=''), sys.argv[1]))"
+)
 
 
 # ---- args ----------------------------------------------------------------------------------------
@@ -108,7 +119,10 @@ class Container:
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Env var name → Secrets Manager secret ARN (or SSM SecureString parameter ARN), fetched at every
     container start through the instance role, which may read exactly these (default none). A secret
-    encrypted with a customer managed KMS key also needs ``kms:Decrypt`` on that key for the role."""
+    encrypted with a customer managed KMS key also needs ``kms:Decrypt`` on that key for the role.
+    ``<arn>#<key>`` takes one key of a JSON secret (``<rds secret arn>#password``); a value that is not
+    an ARN is a template whose ``{NAME}`` placeholders name other secrets here, filled in URL-encoded at
+    start (``postgresql://app:{DATABASE_PASSWORD}@host:5432/app``)."""
 
     port: int | None = None
     """Port the container listens on (host networking); exported to it as ``PORT`` (default none)."""
@@ -448,10 +462,11 @@ class InstanceGroup:
         """A secret's ARN (never its value): validated, and unmarked if an ARN arrived secret-marked."""
 
         def check(arn: str) -> str:
-            if not _SECRET_ARN.match(arn):
+            if not _SECRET_ARN.match(arn) and not is_secret_template(arn):
                 raise ValueError(
                     f"{self._label}: secrets['{key}'] must be a Secrets Manager secret ARN or an SSM "
-                    f"parameter ARN (got '{arn[:60]}')"
+                    f"parameter ARN (optionally #<json key>), or a template of {{NAME}} placeholders "
+                    f"(got '{arn[:60]}')"
                 )
             return arn
 
@@ -551,7 +566,12 @@ class InstanceGroup:
 
 
 def secrets_policy(arns: list[str]) -> str:
-    """IAM policy reading exactly ``arns``: Secrets Manager secrets and SSM parameters."""
+    """IAM policy reading exactly ``arns``: Secrets Manager secrets and SSM parameters.
+
+    ``#<key>`` selectors are dropped (the whole secret is read) and templates skipped (they read
+    through the secrets they name).
+    """
+    arns = [a.split("#", 1)[0] for a in arns if not is_secret_template(a)]
     secret_arns = sorted({a for a in arns if ":secretsmanager:" in a})
     parameter_arns = sorted({a for a in arns if ":ssm:" in a})
     statements: list[dict[str, Any]] = []
@@ -574,6 +594,49 @@ def secrets_policy(arns: list[str]) -> str:
             }
         )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def is_secret_template(spec: str) -> bool:
+    """True for a secrets entry that is a ``{NAME}`` template rather than an ARN."""
+    return not spec.startswith("arn:") and bool(_PLACEHOLDER.search(spec))
+
+
+def _fetch_secret(spec: str, region: str) -> str:
+    """The shell command printing one secret's value (one key of it with ``<arn>#<key>``)."""
+    q = shlex.quote
+    arn, _, json_key = spec.partition("#")
+    if ":ssm:" in arn:
+        fetch = (
+            f"aws ssm get-parameter --region {q(region)} --with-decryption --name {q(arn)}"
+            " --query Parameter.Value --output text"
+        )
+    else:
+        fetch = (
+            f"aws secretsmanager get-secret-value --region {q(region)} --secret-id {q(arn)}"
+            " --query SecretString --output text"
+        )
+    return f"{fetch} | python3 -c {q(_JSON_KEY)} {q(json_key)}" if json_key else fetch
+
+
+def _secret_lines(name: str, secrets: Mapping[str, str], region: str) -> list[str]:
+    """Run-script lines exporting each secret: fetched ones first, then templates filled from them."""
+    lines: list[str] = []
+    templates = {k: v for k, v in secrets.items() if is_secret_template(v)}
+    for key, spec in sorted(secrets.items()):
+        if key not in templates:
+            lines += [f"{key}=$({_fetch_secret(spec, region)})", f"export {key}"]
+    for key, template in sorted(templates.items()):
+        for used in _PLACEHOLDER.findall(template):
+            if used not in secrets or used in templates:
+                raise ValueError(
+                    f"{name}: secrets['{key}']: placeholder {{{used}}} must name another secret of this container "
+                    f"that is an ARN (secrets: {', '.join(sorted(secrets))})"
+                )
+        lines += [
+            f"{key}=$(python3 -c {shlex.quote(_FILL_TEMPLATE)} {shlex.quote(template)})",
+            f"export {key}",
+        ]
+    return lines
 
 
 def resources_of(value: Any) -> list[pulumi.Resource]:
@@ -645,18 +708,7 @@ def render_user_data(
             f" | docker login --username AWS --password-stdin {q(host)}"
         )
     lines += [f"docker pull {q(image)}", 'rm -rf "$DOCKER_CONFIG"']
-    for key, arn in sorted(secrets.items()):
-        if ":ssm:" in arn:
-            fetch = (
-                f"aws ssm get-parameter --region {q(region)} --with-decryption --name {q(arn)}"
-                " --query Parameter.Value --output text"
-            )
-        else:
-            fetch = (
-                f"aws secretsmanager get-secret-value --region {q(region)} --secret-id {q(arn)}"
-                " --query SecretString --output text"
-            )
-        lines += [f"{key}=$({fetch})", f"export {key}"]
+    lines += _secret_lines(name, secrets, region)
     run = [
         "exec docker run --rm",
         f"--name {q(unit)}",

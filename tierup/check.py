@@ -20,6 +20,7 @@ SCORECARD: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("queueing", ("sqs-",)),
     ("isolation", ("launch-template-", "security-group-", "no-secrets-in-user-data", "nat-")),
     ("alarms", ("alarm-", "every-tier-has-alarms", "dlq-has-alarm")),
+    ("database", ("rds-",)),
     ("data safety", ("elasticache-backups", "stateful-resources-protected")),
 )
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import alarms, cache, compute, load_balancer, network, queue, resilience
+from . import alarms, cache, compute, database, load_balancer, network, queue, resilience
 
 ALL_POLICIES: list[Policy] = [
     *compute.POLICIES,
     *load_balancer.POLICIES,
     *cache.POLICIES,
+    *database.POLICIES,
     *queue.POLICIES,
     *network.POLICIES,
     *alarms.POLICIES,

@@ -31,6 +31,7 @@ from ._util import (
     message,
     strings,
 )
+from .database import DATABASES, RDS_CLUSTER, RDS_INSTANCE, database_watches
 
 # --- alarm-has-actions ------------------------------------------------------------------------------
 
@@ -76,23 +77,34 @@ TIER_ALARMS_FIX = {
     "replication group": "alarm on EngineCPUUtilization, DatabaseMemoryUsagePercentage, Evictions and "
     "ReplicationLag with dimension CacheClusterId=<each member cluster>",
     "queue": "alarm on ApproximateAgeOfOldestMessage with dimension QueueName=<queue.name>",
+    "RDS instance": "alarm on CPUUtilization, FreeableMemory, FreeStorageSpace and DatabaseConnections (and "
+    "ReplicaLag on replicas) with dimension DBInstanceIdentifier=<instance identifier> (tierup: "
+    "AlarmsArgs(databases=[db]))",
+    "RDS cluster": "alarm on CPUUtilization, FreeableMemory and DatabaseConnections with dimension "
+    "DBClusterIdentifier=<cluster identifier>",
 }
 
 
 def _tier(res: PolicyResource) -> str | None:
     if res.resource_type in LOAD_BALANCERS:
         return "ALB" if is_application_lb(res) else None
-    return {ASG: "ASG", REPLICATION_GROUP: "replication group", QUEUE: "queue"}.get(res.resource_type)
+    return {
+        ASG: "ASG",
+        REPLICATION_GROUP: "replication group",
+        QUEUE: "queue",
+        RDS_INSTANCE: "RDS instance",
+        RDS_CLUSTER: "RDS cluster",
+    }.get(res.resource_type)
 
 
 def every_tier_has_alarms(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    """Every ALB, ASG, replication group and queue is watched by at least ``minAlarms`` alarms."""
+    """Every ALB, ASG, replication group, database and queue is watched by at least ``minAlarms`` alarms."""
     minimum = config_int(args, "minAlarms", 1)
     model = StackModel(args.resources)
     alarms_on: dict[str, set[str]] = {}
-    for watch in watches(model):
+    for watch in [*watches(model), *database_watches(model)]:
         alarms_on.setdefault(watch.target.urn, set()).add(watch.alarm.urn)
-    for res in model.of(*LOAD_BALANCERS, ASG, REPLICATION_GROUP, QUEUE):
+    for res in model.of(*LOAD_BALANCERS, ASG, REPLICATION_GROUP, *DATABASES, QUEUE):
         tier = _tier(res)
         if tier is None:
             continue
@@ -105,12 +117,15 @@ def every_tier_has_alarms(args: StackValidationArgs, report_violation: ReportVio
 
 EVERY_TIER_HAS_ALARMS = StackValidationPolicy(
     name="every-tier-has-alarms",
-    description="Every ALB, Auto Scaling group, replication group and queue is watched by a CloudWatch alarm.",
+    description=(
+        "Every ALB, Auto Scaling group, replication group, RDS database and queue is watched by a CloudWatch alarm."
+    ),
     validate=every_tier_has_alarms,
     severity=Severity.MEDIUM,
     remediation_steps=(
         "add CloudWatch metric alarms whose dimensions name the resource: LoadBalancer=<alb arn suffix>, "
-        "AutoScalingGroupName=<asg name>, CacheClusterId=<member cluster id>, QueueName=<queue name>"
+        "AutoScalingGroupName=<asg name>, CacheClusterId=<member cluster id>, QueueName=<queue name>, "
+        "DBInstanceIdentifier=<RDS instance identifier>, DBClusterIdentifier=<RDS cluster identifier>"
     ),
     config_schema=PolicyConfigSchema(
         properties={

@@ -45,6 +45,7 @@ from ._util import (
     message,
     strings,
 )
+from .database import DATABASES, RDS_CLUSTER, is_replica, label, without_capacity_elsewhere
 
 # --- worker-scales-on-queue (advisory) --------------------------------------------------------------
 
@@ -130,7 +131,8 @@ WORKER_SCALES_ON_QUEUE = StackValidationPolicy(
 
 AZ_LOSS_FIX = (
     "spread the tier over at least two AZs: subnets in several AZs for ASGs and load balancers, "
-    "preferred_cache_cluster_azs on distinct AZs (and 2+ nodes) for replication groups, a NAT per AZ"
+    "preferred_cache_cluster_azs on distinct AZs (and 2+ nodes) for replication groups, multi_az=True for RDS "
+    "instances (tierup:database.multiAz: true) and 2+ instances in distinct AZs for Aurora clusters, a NAT per AZ"
 )
 
 
@@ -220,6 +222,9 @@ def survives_az_loss(args: StackValidationArgs, report_violation: ReportViolatio
         else:
             problem = "it has a single node, lost with whichever AZ hosts it"
         report_violation(message(tier.label, [problem], AZ_LOSS_FIX), tier.holder.urn)
+    for database, why in without_capacity_elsewhere(model):
+        problem = f"if its AZ is lost the database is down until restored from a backup: {why}"
+        report_violation(message(label(database), [problem], AZ_LOSS_FIX), database.urn)
     routes = nat_routes(model)
     if not routes or any(r.nat is None or r.nat_az is None or r.subnet_az is None for r in routes):
         return
@@ -250,16 +255,26 @@ SURVIVES_AZ_LOSS = StackValidationPolicy(
 PROTECT_FIX = (
     "pass opts=pulumi.ResourceOptions(protect=True) so a destroy or an accidental replacement can't delete it "
     "(retain_on_delete is not visible to policy packs: the analyzer protocol carries protect but not "
-    "retainOnDelete, so protect is what this policy checks)"
+    "retainOnDelete, so protect is what this policy checks); a tierup Database is protected with "
+    "DatabaseArgs(protect=True), which staging and prod set"
 )
 
 
 def stateful_resources_protected(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    """Replication groups, queues and log buckets are protected."""
+    """Replication groups, databases (not their read replicas), queues and log buckets are protected."""
     model = StackModel(args.resources)
     stateful: list[tuple[PolicyResource, str, str]] = []
     stateful += [
         (g, "replication group", "its cached data and snapshots") for g in model.of(REPLICATION_GROUP)
+    ]
+    stateful += [
+        (
+            d,
+            "RDS cluster" if d.resource_type == RDS_CLUSTER else "RDS instance",
+            "its data (and, unless retained, its automated backups)",
+        )
+        for d in model.of(*DATABASES)
+        if d.resource_type == RDS_CLUSTER or not is_replica(d)
     ]
     stateful += [(q, "queue", "its in-flight messages") for q in model.of(QUEUE)]
     stateful += [(b, "log bucket", "its access and flow logs") for b in log_buckets(model)]
@@ -271,7 +286,7 @@ def stateful_resources_protected(args: StackValidationArgs, report_violation: Re
 
 STATEFUL_RESOURCES_PROTECTED = StackValidationPolicy(
     name="stateful-resources-protected",
-    description="Replication groups, queues and log buckets are protected against deletion.",
+    description="Replication groups, databases, queues and log buckets are protected against deletion.",
     validate=stateful_resources_protected,
     severity=Severity.HIGH,
     remediation_steps=PROTECT_FIX,

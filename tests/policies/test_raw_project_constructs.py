@@ -33,7 +33,7 @@ def test_compliant_program_constructs_with_raw_resources_only_and_passes() -> No
     assert types["aws:ec2/subnet:Subnet"] == 6 and types["aws:ec2/natGateway:NatGateway"] == 3
     assert types["aws:autoscaling/group:Group"] == 2 and types["aws:sqs/queue:Queue"] == 2
     protected = {r.name for r in records if r.protect}
-    assert protected == {"alb-logs", "jobs", "jobs-dlq", "redis"}
+    assert protected == {"alb-logs", "jobs", "jobs-dlq", "postgres", "redis"}
     assert evaluate(records) == ([], [])
 
 

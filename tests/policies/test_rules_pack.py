@@ -49,6 +49,11 @@ FIXED = {
     "nat-per-az": "stack",
     "survives-az-loss": "stack",
     "stateful-resources-protected": "stack",
+    "rds-multi-az": "stack",
+    "rds-backups": "resource",
+    "rds-encryption": "resource",
+    "rds-deletion-protection": "resource",
+    "rds-not-public": "stack",
 }
 EXTRA = {"alb-listener-tls-policy": "resource"}
 LEVELS = {level.value for level in EnforcementLevel}

@@ -84,6 +84,11 @@ class PhysicalNames:
         "aws:iam/instanceProfile:InstanceProfile": ("name", 128, False),
         "aws:elasticache/subnetGroup:SubnetGroup": ("name", 255, True),
         "aws:elasticache/parameterGroup:ParameterGroup": ("name", 255, True),
+        "aws:rds/instance:Instance": ("identifier", 63, True),
+        "aws:rds/cluster:Cluster": ("clusterIdentifier", 63, True),
+        "aws:rds/clusterInstance:ClusterInstance": ("identifier", 63, True),
+        "aws:rds/subnetGroup:SubnetGroup": ("name", 255, True),
+        "aws:rds/parameterGroup:ParameterGroup": ("name", 255, True),
     }
     #: Types whose ``name`` is not a physical name the provider generates.
     NOT_AUTONAMED = {"aws:iam/rolePolicyAttachment:RolePolicyAttachment"}
@@ -457,6 +462,78 @@ def _cache_group(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[s
     gname = i.get("name") or name
     kind = "subnetgroup" if _type_of(urn).endswith("SubnetGroup") else "parametergroup"
     return gname, {"arn": m.arn("elasticache", f"{kind}:{gname}")}
+
+
+_RDS_PORTS = {
+    "postgres": 5432,
+    "aurora-postgresql": 5432,
+    "mysql": 3306,
+    "aurora-mysql": 3306,
+    "mariadb": 3306,
+}
+
+
+def _rds_host(m: AwsMocks, ident: str, cluster: bool = False) -> str:
+    """``<identifier>.<account hash>.<region>.rds.amazonaws.com`` (clusters: ``<id>.cluster-<hash>...``)."""
+    account_hash = "c" + _hex(f"{m.account}{m.region}", 11)
+    return f"{ident}.{'cluster-' if cluster else ''}{account_hash}.{m.region}.rds.amazonaws.com"
+
+
+def _master_secret(m: AwsMocks, urn: str, i: dict[str, Any]) -> list[dict[str, Any]]:
+    """The secret RDS creates when it manages the master password (``rds!db-<uuid>``)."""
+    if not i.get("manageMasterUserPassword"):
+        return []
+    kind = "cluster" if "rds/cluster:" in urn else "db"
+    arn = m.arn("secretsmanager", f"secret:rds!{kind}-{_uuid(urn)}-{_hex(urn + 'suffix', 6)}")
+    key = i.get("masterUserSecretKmsKeyId") or m.arn("kms", f"key/{_uuid(urn + 'key')}")
+    return [{"secretArn": arn, "secretStatus": "active", "kmsKeyId": key}]
+
+
+@_builds("aws:rds/instance:Instance", "aws:rds/clusterInstance:ClusterInstance")
+def _rds_instance(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Instances: ``id`` is the DBI resource id (pulumi-aws v6+), ``identifier`` the name."""
+    ident = i.get("identifier") or name
+    port = i.get("port") or _RDS_PORTS.get(str(i.get("engine") or "postgres"), 5432)
+    resource_id = "db-" + _hex(urn, 26).upper()
+    out = {
+        "identifier": ident,
+        "arn": m.arn("rds", f"db:{ident}"),
+        "address": _rds_host(m, ident),
+        "endpoint": f"{_rds_host(m, ident)}:{port}",
+        "port": port,
+        "resourceId": resource_id,
+        "dbiResourceId": resource_id,
+        "hostedZoneId": "Z2R2ITUGPM61AM",
+        "status": "available",
+        "masterUserSecrets": _master_secret(m, urn, i),
+    }
+    if i.get("engineVersion"):
+        out["engineVersionActual"] = str(i["engineVersion"])
+    if "clusterInstance" in urn:
+        return ident, out
+    return resource_id, out
+
+
+@_builds("aws:rds/cluster:Cluster")
+def _rds_cluster(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    ident = i.get("clusterIdentifier") or name
+    port = i.get("port") or _RDS_PORTS.get(str(i.get("engine") or "aurora-postgresql"), 5432)
+    return ident, {
+        "clusterIdentifier": ident,
+        "arn": m.arn("rds", f"cluster:{ident}"),
+        "endpoint": _rds_host(m, ident, cluster=True),
+        "readerEndpoint": _rds_host(m, ident, cluster=True).replace(".cluster-", ".cluster-ro-", 1),
+        "port": port,
+        "clusterResourceId": "cluster-" + _hex(urn, 26).upper(),
+        "masterUserSecrets": _master_secret(m, urn, i),
+    }
+
+
+@_builds("aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup")
+def _rds_group(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    gname = i.get("name") or name
+    kind = "subgrp" if _type_of(urn).endswith("SubnetGroup") else "pg"
+    return gname, {"arn": m.arn("rds", f"{kind}:{gname}")}
 
 
 @_builds("aws:sqs/queue:Queue")

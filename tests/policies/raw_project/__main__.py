@@ -6,7 +6,8 @@ each; ``expected.json`` names the resource each violation is reported on.
 
 Tiers: a VPC over three AZs (public + private subnets, a NAT gateway per AZ), an internet-facing ALB
 (HTTPS + HTTP→HTTPS redirect, access logs to a protected bucket), an app ASG behind it, a worker ASG
-scaling on SQS backlog, an SQS queue with a DLQ, a Valkey replication group, and alarms on all of them.
+scaling on SQS backlog, an SQS queue with a DLQ, a Valkey replication group, a Multi-AZ PostgreSQL with a
+read replica in another AZ, and alarms on all of them.
 """
 
 import base64
@@ -638,6 +639,68 @@ alarm(
     statistic="Maximum",
     comparison="GreaterThanOrEqualToThreshold",
 )
+
+# --- database: PostgreSQL, Multi-AZ, encrypted, backed up, protected, private; a replica in AZ 2 ---------
+
+db_sg = aws.ec2.SecurityGroup("postgres", vpc_id=vpc.id, description="PostgreSQL: 5432 from the app only")
+aws.vpc.SecurityGroupIngressRule(
+    "postgres-from-app",
+    security_group_id=db_sg.id,
+    referenced_security_group_id=app_sg.id,
+    ip_protocol="tcp",
+    from_port=5432,
+    to_port=5432,
+)
+# rds-not-public: the subnet group takes the public subnets (routed to the internet gateway).
+db_subnets = aws.rds.SubnetGroup(
+    "postgres",
+    subnet_ids=[s.id for s in (public_subnets if broken("rds-not-public") else private_subnets)],
+)
+db_multi_az = not broken("rds-multi-az")
+database = aws.rds.Instance(
+    "postgres",
+    identifier="raw-postgres",
+    engine="postgres",
+    engine_version="16",
+    instance_class="db.t4g.small",
+    allocated_storage=20,
+    max_allocated_storage=100,
+    storage_type="gp3",
+    storage_encrypted=not broken("rds-encryption"),
+    multi_az=db_multi_az,
+    availability_zone=None if db_multi_az else azs[0],
+    db_subnet_group_name=db_subnets.name,
+    vpc_security_group_ids=[db_sg.id],
+    publicly_accessible=False,
+    db_name="app",
+    username="dbadmin",
+    manage_master_user_password=True,
+    backup_retention_period=0 if broken("rds-backups") else 14,
+    backup_window="03:00-04:00",
+    maintenance_window="sun:05:00-sun:06:00",
+    deletion_protection=not broken("rds-deletion-protection"),
+    skip_final_snapshot=False,
+    final_snapshot_identifier="raw-postgres-final",
+    opts=protect(),
+)
+replica = aws.rds.Instance(
+    "postgres-replica",
+    identifier="raw-postgres-replica",
+    replicate_source_db=database.identifier,
+    instance_class="db.t4g.small",
+    availability_zone=azs[1],
+    vpc_security_group_ids=[db_sg.id],
+    publicly_accessible=False,
+    deletion_protection=True,
+    skip_final_snapshot=True,
+)
+for db_name, instance in (("postgres", database), ("postgres-replica", replica)):
+    dims = {"DBInstanceIdentifier": instance.identifier}
+    alarm(f"{db_name}-cpu", "AWS/RDS", "CPUUtilization", dims, 80)
+    alarm(
+        f"{db_name}-storage", "AWS/RDS", "FreeStorageSpace", dims, 2 * 1024**3, comparison="LessThanThreshold"
+    )
+alarm("postgres-replica-lag", "AWS/RDS", "ReplicaLag", {"DBInstanceIdentifier": replica.identifier}, 60)
 
 pulumi.export("url", alb.dns_name.apply(lambda dns: f"https://{dns}"))
 pulumi.export("queueUrl", jobs.url)
