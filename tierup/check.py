@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING, Any
 from tierup import __version__
 from tierup.errors import TierupError
 from tierup.policy_runner import PackInfo, PolicyPack, Violation
-from tierup.waivers import Waiver
-from tierup.waivers import load as load_waivers
 from tierup.workflow import environment_for, start, validate_or_stop
 
 if TYPE_CHECKING:
     from tierup.engine.evaluation import Evaluation
+    from tierup.waivers import Waiver
 
 #: The production-readiness scorecard: each area and the policies (by name or prefix) that decide it.
 SCORECARD: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -326,6 +325,8 @@ def run_check(
             levels.update(
                 {name: cfg.get("enforcementLevel") or "advisory" for name, cfg in reconciled.items()}
             )
+        from tierup.waivers import load as load_waivers  # pydantic: only once there is something to read
+
         stack_file = run.project.relative(run.config.file)
         waivers = load_waivers(run.config.values, file=stack_file, levels=levels)
         violations: list[Violation] = []

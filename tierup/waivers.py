@@ -31,8 +31,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tierup.errors import TierupError
+from tierup.workflow import WAIVERS_KEY
 
-KEY = "tierup:policies"
+KEY = WAIVERS_KEY
 
 #: Enforcement levels from the strongest down; a waiver "lowers" a policy when it moves right.
 LEVELS = ("mandatory", "advisory", "disabled")

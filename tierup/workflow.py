@@ -25,8 +25,10 @@ def environment_for(config: Mapping[str, Any], stack: str, override: str | None 
     return stack if stack in ENVIRONMENTS else "prod"
 
 
+WAIVERS_KEY = "tierup:policies"
+
 #: ``tierup:`` keys a hand-written stack may carry: they do not make it a ``tierup.build`` stack.
-HAND_WRITTEN_KEYS = frozenset({"tierup:environment", "tierup:usage", "tierup:policies"})
+HAND_WRITTEN_KEYS = frozenset({"tierup:environment", "tierup:usage", WAIVERS_KEY})
 
 
 def validate_settings(run: EvaluationRun, stack: str) -> None:
@@ -35,11 +37,12 @@ def validate_settings(run: EvaluationRun, stack: str) -> None:
     ``tierup:policies`` (waivers) is validated here in shape and by ``tierup check`` against the packs;
     a stack with only :data:`HAND_WRITTEN_KEYS` is a hand-written one: no ``tierup:services`` needed.
     """
-    from tierup import waivers
-
     config = run.config.values
     file = run.project.relative(run.config.file)
-    waivers.parse(config, file=file)
+    if WAIVERS_KEY in config:
+        from tierup import waivers
+
+        waivers.parse(config, file=file)
     tierup_keys = {key for key in config if key.startswith("tierup:")}
     if tierup_keys <= HAND_WRITTEN_KEYS:  # `tierup cost` validates its usage block
         environment = config.get("tierup:environment")
@@ -52,7 +55,7 @@ def validate_settings(run: EvaluationRun, stack: str) -> None:
         return
     from tierup.settings import load_settings
 
-    built = {key: value for key, value in config.items() if key != waivers.KEY}  # handled by tierup.waivers
+    built = {key: value for key, value in config.items() if key != WAIVERS_KEY}  # tierup.waivers reads it
     load_settings(built, file=file, stack=stack)
 
 
