@@ -219,3 +219,15 @@ def policy_pack_config(environment: str, waivers: Iterable[Waiver]) -> tuple[dic
         else:
             config[waiver.policy] = waiver.enforcement
     return config, notes
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of ``tierup:policies`` (for ``tierup schema``): policy name → waiver."""
+    return {
+        "type": "object",
+        "description": (
+            "Waivers: policy name → enforcement (advisory, mandatory, disabled), the reason (required"
+            " when lowered below the environment's) and optionally the resources it is limited to."
+        ),
+        "additionalProperties": WaiverSettings.model_json_schema(),
+    }

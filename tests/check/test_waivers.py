@@ -242,3 +242,14 @@ def test_policy_config_writes_the_pack_config_for_pulumi_preview(waived: Path, t
     assert result.stderr.startswith("note: dlq-has-alarm: the waiver limited to jobs-dlq cannot be expressed")
     dev = run_cli("policy-config", waived, "--stack", "prod", "--environment", "dev")
     assert json.loads(dev.stdout)["all"] == "advisory"
+
+
+def test_the_json_schema_of_tierup_policies_accepts_a_waiver_and_refuses_a_typo() -> None:
+    schema = waivers.json_schema()
+    jsonschema.validate(
+        {"alb-waf": {"enforcement": "disabled", "reason": "cdn", "resources": ["web"]}}, schema
+    )
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"alb-waf": {"enforcement": "disabled", "reasn": "cdn"}}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"alb-waf": {"enforcement": "off"}}, schema)

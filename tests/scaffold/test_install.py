@@ -121,6 +121,9 @@ def test_a_generated_project_installs_offline_and_its_tests_pass(tmp_path: Path)
         [user, "-m", "tierup.cli", "new", project, "--no-redis"], capture_output=True, text=True, cwd=tmp_path
     )
     assert new.returncode == 0, new.stderr
+    assert (
+        project / ".github" / "actions" / "pulumi" / "action.yml"
+    ).is_file()  # the wheel ships dot-folders
     requirement = f"tierup @ {wheel.as_uri()}#sha256="
     assert requirement in (project / "requirements.txt").read_text()
 
