@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tierup import __version__
 from tierup.errors import TierupError
 from tierup.policy_runner import PackInfo, PolicyPack, Violation
 from tierup.workflow import environment_for, start, validate_or_stop
+
+if TYPE_CHECKING:
+    from tierup.engine.evaluation import Evaluation
+    from tierup.waivers import Waiver
 
 #: The production-readiness scorecard: each area and the policies (by name or prefix) that decide it.
 SCORECARD: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -23,6 +27,46 @@ SCORECARD: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("database", ("rds-",)),
     ("data safety", ("elasticache-backups", "stateful-resources-protected")),
 )
+
+
+#: The config key a ``tierup.build`` stack edits to fix a policy, by the tierup component that owns the
+#: resource: policy → (component type, key under ``tierup:``; ``{name}`` is the tier's name in its map).
+#: Kept here, not in the pack: the pack runs standalone and knows nothing of tierup's config.
+CONFIG_KEYS: dict[str, tuple[str, str]] = {
+    "asg-min-capacity": ("tierup:app_tier:AppTier", "services.{name}.minSize"),
+    "asg-multi-az": ("tierup:network:Network", "network.azCount"),
+    "survives-az-loss": ("tierup:app_tier:AppTier", "services.{name}.minSize"),
+    "nat-per-az": ("tierup:network:Network", "network.nat"),
+    "alb-deletion-protection": ("tierup:load_balancer:LoadBalancer", "loadBalancer.deletionProtection"),
+    "alb-access-logs": ("tierup:load_balancer:LoadBalancer", "loadBalancer.accessLogs"),
+    "alb-https": ("tierup:load_balancer:LoadBalancer", "loadBalancer.domain"),
+    "alb-waf": ("tierup:load_balancer:LoadBalancer", "loadBalancer.waf"),
+    "elasticache-failover": ("tierup:redis_cache:RedisCache", "redis.replicas"),
+    "elasticache-backups": ("tierup:redis_cache:RedisCache", "redis.snapshotRetentionDays"),
+    "sqs-dead-letter-queue": ("tierup:queue:Queue", "queues.{name}.maxReceiveCount"),
+    "rds-multi-az": ("tierup:database:Database", "database.multiAz"),
+    "rds-backups": ("tierup:database:Database", "database.backupRetentionDays"),
+    "rds-deletion-protection": ("tierup:database:Database", "database.deletionProtection"),
+    "worker-scales-on-queue": ("tierup:worker_pool:WorkerPool", "workers.{name}.backlogPerInstance"),
+}
+
+
+def config_keys(evaluation: Evaluation, violations: list[Violation], environment: str) -> dict[str, str]:
+    """``"<policy> <urn>"`` → the config key to edit, for violations on resources of tierup components."""
+    by_urn = {r.urn: r for r in evaluation.resources}
+    found: dict[str, str] = {}
+    for v in violations:
+        if v.policy not in CONFIG_KEYS:
+            continue
+        component_type, template = CONFIG_KEYS[v.policy]
+        record = by_urn.get(v.urn)
+        while record is not None and record.type != component_type:
+            record = by_urn.get(record.parent) if record.parent else None
+        if record is None:
+            continue
+        name = record.name.removeprefix(f"{environment}-")
+        found[f"{v.policy} {v.urn}"] = "tierup:" + template.format(name=name)
+    return found
 
 
 def area_of(policy: str) -> str:
@@ -42,6 +86,16 @@ class CheckReport:
     resources: int
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)  # urn → {"file", "line"}
     program_file: str = "Pulumi.yaml"
+    waivers: list[Waiver] = field(default_factory=list)
+    suppressed: list[Violation] = field(default_factory=list)  # disabled by a waiver (as found)
+    keys: dict[str, str] = field(default_factory=dict)  # "<policy> <urn>" → the config key to edit
+
+    def waiver_for(self, v: Violation) -> Waiver | None:
+        """The waiver that changed ``v``'s enforcement, if any."""
+        return next((w for w in self.waivers if w.policy == v.policy and w.covers(v.name)), None)
+
+    def config_key(self, v: Violation) -> str | None:
+        return self.keys.get(f"{v.policy} {v.urn}")
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -62,12 +116,19 @@ class CheckReport:
     # ---- JSON (DESIGN §6) --------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
+        violations = []
+        for v in self.violations:
+            entry: dict[str, Any] = v.to_dict()
+            if key := self.config_key(v):
+                entry["configKey"] = key
+            violations.append(entry)
         return {
             "project": self.project,
             "stack": self.stack,
             "environment": self.environment,
             "packs": [{"name": p.name, "version": p.version} for p in self.packs],
-            "violations": [v.to_dict() for v in self.violations],
+            "violations": violations,
+            "waivers": [w.to_json() for w in self.waivers],
             "summary": {
                 "resources": self.resources,
                 "policies": self.policy_count,
@@ -105,14 +166,35 @@ class CheckReport:
                     f"            {v.message.strip().splitlines()[0] if v.message.strip() else v.description}"
                 )
                 hint = remediation.get(v.policy)
-                if hint and hint not in v.message:
+                if hint and hint not in v.message and "Fix:" not in v.message:  # one fix, never two
                     lines.append(f"            fix: {hint.strip().splitlines()[0]}")
+                if key := self.config_key(v):
+                    lines.append(f"            config: {key}")
+                if waiver := self.waiver_for(v):
+                    lines.append(
+                        f"            waived to {waiver.enforcement}: {waiver.reason or '(no reason)'}"
+                    )
+        lines += self._render_waivers()
         lines.append("")
         lines.append(
             f"{self.resources} resources · {self.policy_count} policies · "
             f"{len(self.mandatory)} mandatory · {len(self.advisory)} advisory violation(s)"
         )
         return "\n".join(lines)
+
+    def _render_waivers(self) -> list[str]:
+        if not self.waivers:
+            return []
+        lines = ["", "waivers (tierup:policies):"]
+        for w in self.waivers:
+            scope = f" on {', '.join(w.resources)}" if w.resources else ""
+            hits = [
+                v for v in (*self.violations, *self.suppressed) if v.policy == w.policy and w.covers(v.name)
+            ]
+            lines.append(
+                f"  {w.policy} → {w.enforcement}{scope} ({len(hits)} violation(s)): {w.reason or '-'}"
+            )
+        return lines
 
     # ---- SARIF 2.1.0 for code scanning -------------------------------------------------
 
@@ -143,7 +225,7 @@ class CheckReport:
                     rule["helpUri"] = p.url
                 rules.append(rule)
         results = []
-        for v in self.violations:
+        for v in [*self.violations, *self.suppressed]:
             source = self.sources.get(v.urn) or {"file": self.program_file, "line": 1}
             result: dict[str, Any] = {
                 "ruleId": v.policy,
@@ -163,6 +245,15 @@ class CheckReport:
             }
             if v.policy in index:
                 result["ruleIndex"] = index[v.policy]
+            if key := self.config_key(v):
+                result["properties"]["configKey"] = key
+                result["message"]["text"] += f"; config: {key}"
+            if waiver := self.waiver_for(v):
+                result["properties"]["waiver"] = waiver.to_json()
+                if v in self.suppressed:
+                    result["suppressions"] = [
+                        {"kind": "external", "status": "accepted", "justification": waiver.reason or "waived"}
+                    ]
             results.append(result)
         return {
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -228,27 +319,58 @@ def run_check(
         validate_or_stop(run, stack)  # while the program and the packs start
         evaluation = run.result()
         chosen = _replace_builtin(packs, configs)
-        violations: list[Violation] = []
+        levels: dict[str, str] = {}
         for pack, config_file in chosen:
-            default_config = pack.dir / "config" / f"{env}.json"
-            pack.configure(config_file or (default_config if default_config.is_file() else None))
+            preset = pack.dir / "config" / f"{env}.json"
+            reconciled = pack.configure(config_file, preset=preset if preset.is_file() else None)
+            levels.update(
+                {name: cfg.get("enforcementLevel") or "advisory" for name, cfg in reconciled.items()}
+            )
+        from tierup.waivers import load as load_waivers  # pydantic: only once there is something to read
+
+        stack_file = run.project.relative(run.config.file)
+        waivers = load_waivers(run.config.values, file=stack_file, levels=levels)
+        violations: list[Violation] = []
+        for pack, _ in chosen:
             violations.extend(pack.analyze(evaluation))
+        kept, suppressed = apply_waivers(violations, waivers)
         main_file = run.project.main / "__main__.py" if run.project.main.is_dir() else run.project.main
         return CheckReport(
             project=evaluation.project,
             stack=evaluation.stack,
             environment=env,
             packs=[p.info() for p, _ in chosen],
-            violations=violations,
+            violations=kept,
             resources=len(evaluation.custom_resources()),
             sources={r.urn: r.source for r in evaluation.resources if r.source},
             program_file=str(main_file.resolve().relative_to(run.project.root.resolve())),
+            waivers=waivers,
+            suppressed=suppressed,
+            keys=config_keys(evaluation, [*kept, *suppressed], env),
         )
     finally:
         for pack in packs:
             pack.close()
         if run.process.poll() is None:
             run.process.kill()
+
+
+def apply_waivers(
+    violations: list[Violation], waivers: list[Waiver]
+) -> tuple[list[Violation], list[Violation]]:
+    """(violations at their waived enforcement, violations a ``disabled`` waiver suppresses)."""
+    by_policy = {w.policy: w for w in waivers}
+    kept: list[Violation] = []
+    suppressed: list[Violation] = []
+    for v in violations:
+        waiver = by_policy.get(v.policy)
+        if waiver is None or not waiver.covers(v.name):
+            kept.append(v)
+        elif waiver.enforcement == "disabled":
+            suppressed.append(v)
+        else:
+            kept.append(replace(v, enforcement=waiver.enforcement))
+    return kept, suppressed
 
 
 def _replace_builtin(

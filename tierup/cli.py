@@ -25,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -36,9 +37,46 @@ DirArg = Annotated[Path, typer.Argument(help="Project folder (with a Pulumi.yaml
 StackOpt = Annotated[str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.")]
 
 
+EnvironmentOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--environment",
+        "-e",
+        help="dev, staging or prod (default: tierup:environment, else the stack name, else prod).",
+    ),
+]
+
+
+def _environment(value: str | None) -> str | None:
+    if value is not None and value not in ENVIRONMENTS:
+        raise TierupError(f"must be one of {', '.join(ENVIRONMENTS)} (got {value!r})", key="--environment")
+    return value
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from tierup import __version__
+
+        typer.echo(f"tierup {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks on errors.", metavar="", show_default=False)
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_show_version,
+            help="Print tierup's version.",
+            metavar="",
+            show_default=False,
+        ),
+    ] = False,
 ) -> None:
     _State.debug = debug
 
@@ -55,9 +93,12 @@ def plan(
     format: Annotated[
         PlanFormat, typer.Option("--format", "-f", help="text: the resource tree; json: the plan.")
     ] = PlanFormat.text,
+    environment: EnvironmentOpt = None,
 ) -> None:
     """Evaluate the stack offline and print the resource tree or the plan JSON."""
-    evaluation, environment = evaluate_project(directory, stack, debug=_State.debug)
+    evaluation, environment = evaluate_project(
+        directory, stack, environment=_environment(environment), debug=_State.debug
+    )
     if format is PlanFormat.json:
         typer.echo(json.dumps(evaluation.plan(environment), indent=2))
     else:
@@ -95,18 +136,16 @@ def check(
             "--policy-pack-config", help="A config file for the --policy-pack at the same position."
         ),
     ] = None,
-    environment: Annotated[
-        str | None,
-        typer.Option("--environment", "-e", help="dev, staging or prod: picks the enforcement config."),
-    ] = None,
+    environment: EnvironmentOpt = None,
 ) -> None:
-    """Evaluate the stack offline and run the policy packs on it (exit 1 on a mandatory violation)."""
+    """Evaluate the stack offline and run the policy packs on it (exit 1 on a mandatory violation).
+
+    Waivers in the stack's tierup:policies apply and are listed with their reasons. A
+    --policy-pack-config merges over the environment's preset (config/<environment>.json).
+    """
     from tierup.check import run_check
 
-    if environment is not None and environment not in ENVIRONMENTS:
-        raise TierupError(
-            f"must be one of {', '.join(ENVIRONMENTS)} (got {environment!r})", key="--environment"
-        )
+    environment = _environment(environment)
     if policy_pack_configs and len(policy_pack_configs) > len(policy_packs or []):
         raise TierupError(
             "more --policy-pack-config files than --policy-pack folders", key="--policy-pack-config"
@@ -143,12 +182,16 @@ def new(
         str | None, typer.Option("--name", help="Pulumi project name (default: the folder's name).")
     ] = None,
     region: Annotated[str, typer.Option("--region", help="AWS region of the stacks.")] = "us-east-1",
-    no_workers: Annotated[bool, typer.Option("--no-workers", help="No queue and no worker pool.")] = False,
-    no_redis: Annotated[bool, typer.Option("--no-redis", help="No Redis cache.")] = False,
+    no_workers: Annotated[
+        bool, typer.Option("--no-workers", help="No queue and no worker pool.", metavar="")
+    ] = False,
+    no_redis: Annotated[bool, typer.Option("--no-redis", help="No Redis cache.", metavar="")] = False,
     force: Annotated[
         bool,
         typer.Option(
-            "--force", help="Write into a non-empty folder (files with the same names are replaced)."
+            "--force",
+            help="Write into a non-empty folder (files with the same names are replaced).",
+            metavar="",
         ),
     ] = False,
 ) -> None:
@@ -175,9 +218,12 @@ def cost(
         CostFormat,
         typer.Option("--format", "-f", help="text table, JSON, or a Markdown table for a PR comment."),
     ] = CostFormat.text,
+    environment: EnvironmentOpt = None,
 ) -> None:
     """Estimate the monthly cost per tier from the evaluated resources and a shipped, dated price table."""
     from tierup.cost import estimate_project
+
+    _environment(environment)  # accepted on every command (DESIGN §6); the estimate does not depend on it
 
     estimate = estimate_project(directory, stack, debug=_State.debug)
     if format is CostFormat.json:
@@ -205,15 +251,50 @@ def graph(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the diagram to this file.")
     ] = None,
+    environment: EnvironmentOpt = None,
 ) -> None:
     """Draw the architecture (tiers per AZ, cache, queues, NAT, alarms) from the evaluated resources."""
     from tierup.graph import graph_project
+
+    _environment(environment)  # accepted on every command (DESIGN §6); the diagram does not depend on it
 
     text = graph_project(directory, stack, format.value, debug=_State.debug)
     if output is not None:
         output.write_text(text if text.endswith("\n") else text + "\n")
     else:
         typer.echo(text)
+
+
+@app.command("policy-config")
+def policy_config(
+    directory: DirArg = Path("."),
+    stack: StackOpt = ...,  # type: ignore[assignment]
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the config to this file.")
+    ] = None,
+    environment: EnvironmentOpt = None,
+) -> None:
+    """Write the --policy-pack-config for `pulumi preview`: the environment's preset with the stack's waivers.
+
+    Waivers limited to named resources cannot be expressed in a policy pack config: they are left
+    out, with a note on stderr (tierup check applies them).
+    """
+    from tierup.engine.project import load_project, load_stack_config
+    from tierup.waivers import builtin_levels, load, policy_pack_config
+    from tierup.workflow import environment_for
+
+    project = load_project(directory)
+    config = load_stack_config(project, stack)
+    env = environment_for(config.values, stack, _environment(environment))
+    waivers = load(config.values, file=project.relative(config.file), levels=builtin_levels(env))
+    result, notes = policy_pack_config(env, waivers)
+    text = json.dumps(result, indent=2)
+    if output is not None:
+        output.write_text(text + "\n")
+    else:
+        typer.echo(text)
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
 
 
 @app.command()
@@ -227,7 +308,7 @@ def schema() -> None:
 def main() -> None:
     """Console entry point: every error is one readable line on stderr; bad input exits 2."""
     try:
-        result = app(standalone_mode=False)
+        result = app(standalone_mode=False, prog_name="tierup")
     except TierupError as exc:
         if _State.debug:
             raise
@@ -240,7 +321,9 @@ def main() -> None:
         sys.exit(2)
     except typer.exceptions.TyperException as exc:  # bad flags and arguments
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        typer.echo(f"error: {message} (see 'tierup --help')", err=True)
+        context = getattr(exc, "ctx", None)
+        where = context.command_path if context is not None else "tierup"
+        typer.echo(f"error: {message.rstrip('.')}. Try '{where} -h'.", err=True)
         sys.exit(2)
     except Exception as exc:  # an unexpected failure of tierup itself: still one line, exit 2
         if _State.debug:

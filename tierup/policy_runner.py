@@ -246,14 +246,18 @@ class PolicyPack:
             self._info = PackInfo(raw.name, version, raw.description, policies, initial)
         return self._info
 
-    def configure(self, config_file: Path | None) -> dict[str, dict[str, Any]]:
-        """Reconcile and send the pack's config, then the stack's, as the CLI does; return the config."""
+    def configure(self, config_file: Path | None, *, preset: Path | None = None) -> dict[str, dict[str, Any]]:
+        """Reconcile and send the pack's config, then the stack's, as the CLI does; return the config.
+
+        ``preset`` (the environment's ``config/<env>.json``) applies first and ``config_file`` merges
+        over it, so a user's file changes only what it names.
+        """
         from google.protobuf import struct_pb2
 
         analyzer_pb2, _, _ = _proto()
         info = self.info()
-        given = load_policy_config(config_file) if config_file else {}
-        reconciled = reconcile_config(info, given, file=str(config_file) if config_file else str(self.dir))
+        layers = [(path, load_policy_config(path)) for path in (preset, config_file) if path is not None]
+        reconciled = reconcile_config(info, layers, file=str(self.dir))
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, cfg in reconciled.items():
             props = struct_pb2.Struct()
@@ -436,7 +440,8 @@ def load_policy_config(path: Path) -> dict[str, dict[str, Any]]:
     return result
 
 
-def _apply(result: dict[str, dict[str, Any]], given: dict[str, dict[str, Any]]) -> None:
+def apply_config(result: dict[str, dict[str, Any]], given: dict[str, dict[str, Any]]) -> None:
+    """Merge ``given`` over ``result``: ``all`` sets every policy's level, then each policy's entry."""
     everything = given.get("all", {}).get("enforcementLevel")
     if everything:
         for cfg in result.values():
@@ -449,9 +454,14 @@ def _apply(result: dict[str, dict[str, Any]], given: dict[str, dict[str, Any]]) 
 
 
 def reconcile_config(
-    info: PackInfo, given: dict[str, dict[str, Any]], *, file: str
+    info: PackInfo,
+    given: dict[str, dict[str, Any]] | list[tuple[Path, dict[str, dict[str, Any]]]],
+    *,
+    file: str,
 ) -> dict[str, dict[str, Any]]:
-    """Schema defaults, then the pack's initial config, then the given config; validated against each schema."""
+    """Schema defaults, then the pack's initial config, then each given config (a preset, then the
+    user's file); validated against each schema. Unknown policies and properties are errors."""
+    layers = [(Path(file), given)] if isinstance(given, dict) else given
     result: dict[str, dict[str, Any]] = {}
     for p in info.policies:
         defaults = {
@@ -460,8 +470,11 @@ def reconcile_config(
             if isinstance(v, dict) and "default" in v
         }
         result[p.name] = {"enforcementLevel": p.enforcement, "properties": defaults}
-    _apply(result, info.initial_config)
-    _apply(result, given)
+    apply_config(result, info.initial_config)
+    for path, layer in layers:
+        check_policy_names(info, layer, file=str(path))
+        apply_config(result, layer)
+    shown = str(layers[-1][0]) if layers else file
     for p in info.policies:
         if not p.config_schema and not p.required:
             continue
@@ -470,8 +483,32 @@ def reconcile_config(
             schema["required"] = p.required
         problem = _schema_error(schema, result[p.name]["properties"])
         if problem:
-            raise TierupError(f"invalid policy config: {problem}", file=file, key=p.name)
+            raise TierupError(f"invalid policy config: {problem}", file=shown, key=p.name)
     return result
+
+
+def check_policy_names(info: PackInfo, given: dict[str, dict[str, Any]], *, file: str) -> None:
+    """Refuse a policy the pack does not have, or a property its schema does not declare (with a hint)."""
+    from tierup.waivers import suggest
+
+    policies = {p.name: p for p in info.policies}
+    for name, cfg in given.items():
+        if name == "all":
+            continue
+        policy = policies.get(name)
+        if policy is None:
+            hint = (
+                suggest(name, policies)
+                or f"; {info.name} has {len(policies)} policies (tierup check lists them)"
+            )
+            raise TierupError(f"unknown policy in {info.name}{hint}", file=file, key=name)
+        known = policy.config_schema or {}
+        for prop in cfg.get("properties") or {}:
+            if prop not in known:
+                expected = f"; it takes {', '.join(sorted(known))}" if known else "; it takes no properties"
+                raise TierupError(
+                    f"unknown property{suggest(prop, known) or expected}", file=file, key=f"{name}.{prop}"
+                )
 
 
 def _schema_error(schema: dict[str, Any], value: dict[str, Any]) -> str | None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tierup.aws_facts import ENVIRONMENTS
+from tierup.errors import TierupError
 
 if TYPE_CHECKING:
     from tierup.engine import EvaluationRun
@@ -23,15 +24,38 @@ def environment_for(config: Mapping[str, Any], stack: str, override: str | None 
     return stack if stack in ENVIRONMENTS else "prod"
 
 
+WAIVERS_KEY = "tierup:policies"
+
+#: ``tierup:`` keys a hand-written stack may carry: they do not make it a ``tierup.build`` stack.
+HAND_WRITTEN_KEYS = frozenset({"tierup:environment", "tierup:usage", WAIVERS_KEY})
+
+
 def validate_settings(run: EvaluationRun, stack: str) -> None:
-    """Validate ``tierup:`` settings (programs that use tierup) before trusting anything the program declared."""
+    """Validate ``tierup:`` settings (programs that use tierup) before trusting anything the program declared.
+
+    ``tierup:policies`` (waivers) is validated here in shape and by ``tierup check`` against the packs;
+    a stack with only :data:`HAND_WRITTEN_KEYS` is a hand-written one: no ``tierup:services`` needed.
+    """
     config = run.config.values
+    file = run.project.relative(run.config.file)
+    if WAIVERS_KEY in config:
+        from tierup import waivers
+
+        waivers.parse(config, file=file)
     tierup_keys = {key for key in config if key.startswith("tierup:")}
-    if tierup_keys <= {"tierup:usage"}:  # a hand-written stack; `tierup cost` validates its usage block
+    if tierup_keys <= HAND_WRITTEN_KEYS:  # `tierup cost` validates its usage block
+        environment = config.get("tierup:environment")
+        if environment is not None and environment not in ENVIRONMENTS:
+            raise TierupError(
+                f"must be one of {', '.join(ENVIRONMENTS)} (got {environment!r})",
+                file=file,
+                key="tierup:environment",
+            )
         return
     from tierup.settings import load_settings
 
-    load_settings(config, file=run.project.relative(run.config.file), stack=stack)
+    built = {key: value for key, value in config.items() if key != WAIVERS_KEY}  # tierup.waivers reads it
+    load_settings(built, file=file, stack=stack)
 
 
 def start(directory: Path, stack: str, *, debug: bool = False, validate: bool = True) -> EvaluationRun:

@@ -345,7 +345,7 @@ ASG_MIN_CAPACITY = StackValidationPolicy(
     description="Auto Scaling groups behind a load balancer keep at least two instances (configurable).",
     validate=asg_min_capacity,
     severity=Severity.HIGH,
-    remediation_steps=MIN_CAPACITY_FIX.format(min="minSize (default 2)"),
+    remediation_steps=MIN_CAPACITY_FIX.format(min="the configured minSize (2 by default)"),
     config_schema=PolicyConfigSchema(
         properties={
             "minSize": {

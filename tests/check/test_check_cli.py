@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -30,7 +31,8 @@ def test_json_report_has_the_contract_shape(broken_raw: Path) -> None:
     result = run_cli("check", broken_raw, "--stack", "prod", "--format", "json")
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert set(report) == {"project", "stack", "environment", "packs", "violations", "summary"}
+    assert set(report) == {"project", "stack", "environment", "packs", "violations", "waivers", "summary"}
+    assert report["waivers"] == []  # tierup:policies lists none
     assert (report["project"], report["stack"], report["environment"]) == ("raw-stack", "prod", "prod")
     assert report["packs"] == [
         {"name": "tierup-resilience", "version": "0.1.0"}
@@ -131,3 +133,21 @@ def test_bad_flags_exit_2(args: list[str], message: str) -> None:
     result = run_cli("check", TESTS / "check" / "projects" / "queues", "--stack", "prod", *args)
     assert result.returncode == 2
     assert result.stderr.startswith(message)
+
+
+def test_hints_name_the_config_key_of_a_built_stack_and_never_contradict() -> None:
+    """On tierup's components, each hint names the config key to edit; each violation has one fix."""
+    result = run_cli("check", ".", "--stack", "dev")  # the reference project, built by tierup.build
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if "advisory  alb-deletion-protection" in line)
+    assert "            config: tierup:loadBalancer.deletionProtection" in lines[at + 1 : at + 5]
+    at = next(i for i, line in enumerate(lines) if "advisory  asg-min-capacity" in line)
+    block = lines[
+        at + 1 : next(i for i in range(at + 1, len(lines)) if not lines[i].startswith("            "))
+    ]
+    assert sum(line.lower().count("fix:") for line in block) == 1, block
+    assert "at least 2" in block[0]
+    assert any(
+        re.fullmatch(r" +config: tierup:services\.[a-z][a-z0-9-]*\.minSize", line) for line in block
+    ), block

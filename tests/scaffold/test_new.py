@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from tests.helpers import REPO, run_cli
+from tierup.scaffold.renderer import running_tierup_requirement
 from tierup.settings import ServiceSettings, StackSettings, iter_fields, json_schema, load_settings
 
 VARIANTS: dict[str, list[str]] = {
@@ -34,6 +35,8 @@ REGIONS = {"full": "eu-west-1", "no-workers": "us-east-1", "no-redis": "us-east-
 ENVIRONMENTS = ("dev", "staging", "prod")
 
 COMMON_FILES = {
+    ".github/actions/pulumi/action.yml",
+    ".github/workflows/deploy.yml",
     ".github/workflows/infrastructure.yml",
     ".gitignore",
     "Pulumi.yaml",
@@ -161,7 +164,7 @@ def test_new_lists_what_it_made_and_what_to_run_next(
     first = result.stdout.splitlines()[0]
     assert first == (
         f"Created {project}: project shop in eu-west-1 (network, load balancer, web service, Redis, database,"
-        " queue, worker pool and alarms), 20 files."
+        " queue, worker pool and alarms), 22 files."
     )
     assert "tierup check --stack prod" in result.stdout and "pytest tests" in result.stdout
 
@@ -187,7 +190,10 @@ def test_pulumi_yaml_is_a_python_project_and_a_template(projects: dict[str, Path
         assert all(entry["description"] for entry in template["config"].values())
         assert "default" not in template["config"]["appImage"]  # empty answer: build ./app
     requirements = (projects["full"] / "requirements.txt").read_text()
-    assert re.search(r"^tierup~=\d", requirements, re.M)
+    line, source = running_tierup_requirement()  # this test runs an editable install of the repo
+    assert (line, source) == (f"-e {REPO.as_uri()}", "a local folder, editable")
+    assert [r for r in requirements.splitlines() if r and not r.startswith("#")] == [line]
+    assert line in (projects["full"] / "README.md").read_text()
 
 
 def test_stack_files_validate_and_show_every_setting_at_its_preset(projects: dict[str, Path]) -> None:
@@ -250,37 +256,123 @@ def test_program_has_one_source_of_wiring(projects: dict[str, Path]) -> None:
     assert program.replace("shop", "jobs_app") == other
 
 
-def test_workflow_runs_the_check_uploads_sarif_and_previews_with_credentials(
+def _workflow_schema(name: str) -> dict[str, Any]:
+    """SchemaStore's schema as check-jsonschema vendors it (no network)."""
+    import check_jsonschema
+
+    vendor = Path(check_jsonschema.__file__).parent / "builtin_schemas" / "vendor"
+    return json.loads((vendor / f"{name}.json").read_text())
+
+
+WORKFLOWS = (".github/workflows/infrastructure.yml", ".github/workflows/deploy.yml")
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_workflows_and_the_action_validate_against_the_github_schemas(
+    variant: str, projects: dict[str, Path]
+) -> None:
+    from ruamel.yaml import YAML  # YAML 1.2, as GitHub reads workflows (`on` is a key, not True)
+
+    load = YAML(typ="safe").load
+    workflows = _workflow_schema("github-workflows")
+    for path in WORKFLOWS:
+        jsonschema.Draft7Validator(workflows).validate(load((projects[variant] / path).read_text()))
+    action = load((projects[variant] / ".github/actions/pulumi/action.yml").read_text())
+    jsonschema.Draft7Validator(_workflow_schema("github-actions")).validate(action)
+
+
+def _steps(document: dict[str, Any]) -> list[dict[str, Any]]:
+    jobs = document.get("jobs", {}).values()
+    return [s for job in jobs for s in job.get("steps", [])] + document.get("runs", {}).get("steps", [])
+
+
+def test_third_party_actions_are_pinned_by_sha_and_the_base_image_by_digest(
     projects: dict[str, Path],
 ) -> None:
-    text = (projects["full"] / ".github" / "workflows" / "infrastructure.yml").read_text()
-    workflow = yaml.safe_load(text)
+    project = projects["full"]
+    for path in (*WORKFLOWS, ".github/actions/pulumi/action.yml"):
+        text = (project / path).read_text()
+        for step in _steps(yaml.safe_load(text)):
+            uses = step.get("uses")
+            if uses is None or uses.startswith("./"):
+                continue
+            assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses), (path, uses)
+            assert re.search(re.escape(uses) + r"  # v\d+\.\d+\.\d+\n", text), (path, uses)  # the version
+        assert "git ls-remote" in text or "how to refresh" in text
+    dockerfile = (project / "app" / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.12-slim@sha256:[0-9a-f]{64}$", dockerfile, re.M)
+    assert "docker buildx imagetools inspect" in dockerfile
+
+
+def test_ci_checks_each_stack_uploads_sarif_and_posts_the_cost_diff(projects: dict[str, Path]) -> None:
+    workflow = yaml.safe_load((projects["full"] / ".github/workflows/infrastructure.yml").read_text())
     assert workflow[True].keys() >= {"push", "pull_request"}  # YAML 1.1 reads the key `on` as True
-    check, preview = workflow["jobs"]["check"], workflow["jobs"]["preview"]
+    check, cost, preview = (workflow["jobs"][j] for j in ("check", "cost", "preview"))
+    assert check["strategy"]["matrix"]["stack"] == ["dev", "staging", "prod"]
     runs = [step.get("run", "") for step in check["steps"]]
-    uses = [step.get("uses", "") for step in check["steps"]]
-    assert any(u.startswith("actions/checkout@") for u in uses)
     assert any("pip install -r requirements-dev.txt" in r for r in runs)
     assert any(r.strip() == "pytest -q tests" for r in runs)
-    assert "tierup check --stack prod --format sarif --output tierup.sarif" in runs
+    assert any("tierup check --stack" in r and "--format sarif" in r for r in runs)
     upload = next(
         s for s in check["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")
     )
-    assert upload["with"]["sarif_file"] == "tierup.sarif"
     assert "!cancelled()" in upload["if"]  # uploaded even when the check fails the build
     assert check["permissions"]["security-events"] == "write"
-    # the preview runs only when the deploy credentials exist
-    assert preview["needs"] == "check" and "credentials == 'true'" in preview["if"]
-    probe = next(s for s in check["steps"] if s.get("id") == "credentials")
-    assert probe["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
-    assert "${{ secrets.AWS_ROLE_TO_ASSUME }}" in probe["env"].values()
-    pulumi_run = next(s["run"] for s in preview["steps"] if "pulumi preview" in s.get("run", ""))
-    assert '--policy-pack "$POLICY_PACK"' in pulumi_run
-    assert '--policy-pack-config "$POLICY_PACK/config/prod.json"' in pulumi_run
-    aws = next(
-        s for s in preview["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
+    # the cost of prod before and after the change, as one sticky comment on the pull request
+    assert "pull_request" in cost["if"] and cost["permissions"]["pull-requests"] == "write"
+    base = next(s for s in cost["steps"] if s.get("with", {}).get("path") == ".base")
+    assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    script = "\n".join(s.get("run", "") for s in cost["steps"])
+    assert "tierup cost .base --stack prod --format json" in script
+    assert "tierup cost . --stack prod --format markdown" in script
+    assert "<!-- tierup-cost -->" in script and "--method PATCH" in script
+    # the preview: only with credentials, through the shared action (policy pack enforced)
+    assert "present == 'true'" in preview["if"] and preview["permissions"]["id-token"] == "write"
+    (step,) = [s for s in preview["steps"] if s.get("uses") == "./.github/actions/pulumi"]
+    assert step["with"]["command"] == "preview" and step["with"]["stack"] == "${{ matrix.stack }}"
+
+
+def test_deploys_go_dev_then_staging_then_prod_behind_reviewers(projects: dict[str, Path]) -> None:
+    workflow = yaml.safe_load((projects["full"] / ".github/workflows/deploy.yml").read_text())
+    assert workflow[True]["push"]["branches"] == ["main"]
+    jobs = workflow["jobs"]
+    assert list(jobs) == ["dev", "staging", "prod"]
+    assert (
+        "needs" not in jobs["dev"]
+        and jobs["staging"]["needs"] == "dev"
+        and jobs["prod"]["needs"] == "staging"
     )
+    assert [jobs[j]["environment"] for j in jobs] == ["dev", "staging", "production"]
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    for name, job in jobs.items():
+        assert job["permissions"]["id-token"] == "write"
+        assert job["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
+        (step,) = [s for s in job["steps"] if s.get("uses") == "./.github/actions/pulumi"]
+        assert step["with"] == {
+            "command": "up",
+            "stack": name,
+            "role-to-assume": "${{ secrets.AWS_ROLE_TO_ASSUME }}",
+            "cloud-url": "${{ secrets.PULUMI_BACKEND_URL }}",
+        }
+    text = (projects["full"] / ".github/workflows/deploy.yml").read_text()
+    assert "Required reviewers" in text
+
+
+def test_the_pulumi_action_assumes_a_role_and_enforces_the_pack_with_the_waivers(
+    projects: dict[str, Path],
+) -> None:
+    action = yaml.safe_load((projects["full"] / ".github/actions/pulumi/action.yml").read_text())
+    steps = action["runs"]["steps"]
+    aws = next(s for s in steps if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
     assert aws["with"]["aws-region"] == "eu-west-1"
+    assert aws["with"]["role-to-assume"] == "${{ inputs.role-to-assume }}"
+    assert not {"aws-access-key-id", "aws-secret-access-key"} & aws["with"].keys()  # OIDC only
+    pack = next(s for s in steps if s.get("id") == "pack")
+    assert 'tierup policy-config --stack "$STACK" --output "policy-config.$STACK.json"' in pack["run"]
+    pulumi = next(s for s in steps if s.get("uses", "").startswith("pulumi/actions@"))
+    assert pulumi["with"]["policyPacks"] == "${{ steps.pack.outputs.dir }}"
+    assert pulumi["with"]["policyPackConfigs"] == "${{ steps.pack.outputs.config }}"
+    assert pulumi["with"]["command"] == "${{ inputs.command }}"
 
 
 def _pairs(value: Any) -> Any:

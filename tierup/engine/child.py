@@ -29,8 +29,15 @@ def describe_failure(exc: BaseException, project_root: Path) -> str:
     if type(exc).__name__ in ("RunError", "ConfigMissingError"):  # messages meant for users as they are
         message = text
     root = project_root.resolve()
+    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename).resolve().is_relative_to(root):
+        # the file that does not compile, not the import machinery that tried to
+        return (
+            f"{Path(exc.filename).resolve().relative_to(root)}:{exc.lineno}: {type(exc).__name__}: {exc.msg}"
+        )
     user_frames = []
     for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.startswith("<"):  # <frozen importlib._bootstrap>, <string>: not a file
+            continue
         path = Path(frame.filename).resolve()
         if path.is_relative_to(root) and "site-packages" not in path.parts and ".venv" not in path.parts:
             user_frames.append((path, frame.lineno))

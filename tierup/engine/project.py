@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,14 +100,21 @@ def _qualify(key: str, project: str) -> str:
     return key if ":" in key else f"{project}:{key}"
 
 
+def find_project_root(start: Path) -> Path:
+    """The folder holding ``Pulumi.yaml``: ``start`` or its nearest parent, as the Pulumi CLI looks."""
+    for folder in (start, *start.resolve().parents):
+        if any((folder / f).is_file() for f in PROJECT_FILES):
+            return folder
+    raise TierupError("no Pulumi.yaml here or in any parent folder: not a Pulumi project", file=str(start))
+
+
 def load_project(directory: str | Path) -> Project:
     """Load ``Pulumi.yaml`` from ``directory``; bad input raises :class:`TierupError`."""
     root = Path(directory)
     if not root.is_dir():
         raise TierupError("not a directory", file=str(root))
-    project_file = next((root / f for f in PROJECT_FILES if (root / f).is_file()), None)
-    if project_file is None:
-        raise TierupError("no Pulumi.yaml here: not a Pulumi project", file=str(root))
+    root = find_project_root(root)
+    project_file = next(root / f for f in PROJECT_FILES if (root / f).is_file())
     data = _read_yaml(project_file, "the project file")
     shown = str(project_file)
 
@@ -121,6 +129,13 @@ def load_project(directory: str | Path) -> Project:
         )
     options = (runtime.get("options") or {}) if isinstance(runtime, dict) else {}
     venv = options.get("virtualenv")
+    if venv and not (root / str(venv)).is_dir():
+        print(
+            f"warning: {shown}: runtime.options.virtualenv: '{venv}' does not exist; running the program"
+            f" with tierup's Python ({sys.executable}). Create it: python -m venv {venv} &&"
+            f" {venv}/bin/pip install -r requirements.txt",
+            file=sys.stderr,
+        )
 
     main = root / str(data.get("main") or ".")
     if not main.exists():

@@ -12,6 +12,7 @@ new folder is renamed into place in one step).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -61,6 +62,48 @@ _ENV_SUMMARY = {
 }
 
 
+def requirement_for(direct_url: Mapping[str, Any] | None, version: str) -> tuple[str, str]:
+    """(the requirement line, where it comes from) for tierup installed as PEP 610's ``direct_url.json`` says.
+
+    No ``direct_url.json``: from a package index (``tierup==X``). A VCS URL is pinned to the installed
+    commit; a local folder stays a path (``-e`` when it was installed editable); a wheel or sdist file
+    (or URL) is named as it was.
+    """
+    if not direct_url or not isinstance(direct_url.get("url"), str):
+        return f"tierup=={version}", "a package index"
+    url: str = direct_url["url"]
+    subdirectory = direct_url.get("subdirectory")
+    fragment = f"#subdirectory={subdirectory}" if subdirectory else ""
+    if isinstance(vcs := direct_url.get("vcs_info"), dict):
+        commit = vcs.get("commit_id") or vcs.get("requested_revision")
+        revision = f"@{commit}" if commit else ""
+        return f"tierup @ {vcs.get('vcs', 'git')}+{url}{revision}{fragment}", f"a {vcs.get('vcs', 'git')} URL"
+    if isinstance(archive := direct_url.get("archive_info"), dict):
+        hashes = archive.get("hashes") or {}
+        digest = f"#sha256={hashes['sha256']}" if "sha256" in hashes and not fragment else ""
+        kind = "a wheel" if url.endswith(".whl") else "an archive"
+        return f"tierup @ {url}{fragment or digest}", kind
+    if isinstance(folder := direct_url.get("dir_info"), dict) and folder.get("editable"):
+        return f"-e {url}{fragment}", "a local folder, editable"
+    return f"tierup @ {url}{fragment}", "a local folder"
+
+
+def running_tierup_requirement() -> tuple[str, str]:
+    """The requirement that installs the tierup that is running, from its installed distribution."""
+    from importlib.metadata import distributions
+
+    # the installed one records how (a source tree's tierup.egg-info on sys.path does not)
+    found = [(dist, dist.read_text("direct_url.json")) for dist in distributions(name="tierup")]
+    if not found:  # run from a source tree that is not installed
+        return requirement_for(None, __version__)
+    dist, text = next(((d, t) for d, t in found if t), found[0])
+    try:
+        direct_url = json.loads(text or "null")
+    except json.JSONDecodeError:
+        direct_url = None
+    return requirement_for(direct_url, dist.version)
+
+
 @dataclass(frozen=True)
 class ScaffoldOptions:
     """What ``tierup new`` builds: the project name, its region and the optional tiers."""
@@ -71,6 +114,7 @@ class ScaffoldOptions:
     redis: bool = True
     database: bool = True
     domain: str | None = None  # prod serves it; staging serves staging.<domain>
+    requirement: tuple[str, str] = field(default_factory=running_tierup_requirement)
 
     def context(self) -> dict[str, Any]:
         """The values and flags the templates see."""
@@ -86,7 +130,8 @@ class ScaffoldOptions:
             "project": self.name,
             "region": self.region,
             "tierup_version": __version__,
-            "tierup_requirement": f"tierup~={__version__}",
+            "tierup_requirement": self.requirement[0],
+            "tierup_source": self.requirement[1],
             "tiers": ", ".join(tiers[:-1]) + " and " + tiers[-1],
             "app_port": str(APP_PORT),
             "redis": self.redis,
