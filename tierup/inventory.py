@@ -277,12 +277,25 @@ class Inventory:
             return Group("network", None)
         if type_ == "aws:cloudwatch/logGroup:LogGroup":
             return Group(self._log_group_tier(r), None)
+        if type_ in _graph.DATABASE_TYPES:
+            return Group("database", self._database_name(r))
         if type_ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2") and self.is_access_log_bucket(r):
             return Group("load balancer", None)
         module = type_.split(":")[1].split("/")[0] if type_.count(":") == 2 else ""
         if module in _MODULE_TIERS:
             return Group(_MODULE_TIERS[module], None)
         return Group("other", None)
+
+    def _database_name(self, r: ResourceRecord) -> str:
+        """A raw database's name: an Aurora instance's cluster, a replica's source, else its own."""
+        node = self.linked(r)
+        if r.type == _graph.RDS_CLUSTER_INSTANCE:
+            clusters = self.model.resolve(
+                node, ("clusterIdentifier",), [_graph.RDS_CLUSTER], ("clusterIdentifier", "id")
+            )
+            return clusters.targets[0].name if clusters.targets else r.name
+        source = _graph.replica_source(self.model, node) if r.type == _graph.RDS_INSTANCE else None
+        return source.name if source is not None else r.name
 
     def _log_group_tier(self, r: ResourceRecord) -> str:
         if r in self.flow_log_groups():

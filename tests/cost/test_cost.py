@@ -206,7 +206,7 @@ def test_unknown_region_prices_nothing_of_it_and_lists_every_billed_resource(run
     assert nowhere["total"] == 0 and nowhere["tiers"] == []
     reasons = {u["resource"]: u["reason"] for u in nowhere["unpriced"]}
     assert reasons["main"] == "no prices for region me-central-1 (the table covers 16 regions)"
-    assert nowhere["unpricedCount"] == len(nowhere["unpriced"]) == 20
+    assert nowhere["unpricedCount"] == len(nowhere["unpriced"]) == 23
     with pytest.raises(Unpriced, match="no prices for region ap-east-9"):
         PriceTable.shipped().rate("ap-east-9", "natGatewayHour")
 
@@ -380,7 +380,7 @@ def section(report: dict[str, Any], label: str) -> dict[str, dict[str, Any]]:
 def test_each_named_tier_has_its_own_lines_and_subtotal(tiers):
     labels = [t["label"] for t in tiers["tiers"]]
     assert labels == [
-        "load balancer", "app web", "app api", "app legacy", "containers", "functions", "database main",
+        "load balancer", "app web", "app api", "app legacy", "containers", "functions", "database main", "database reports",
         "queue emails", "queue images", "workers images", "schedule nightly", "edge", "alarms",
     ]  # fmt: skip
     assert [(t["tier"], t["name"]) for t in tiers["tiers"]][1:3] == [("app", "web"), ("app", "api")]
@@ -466,3 +466,12 @@ def test_schedule_invocations_per_month(expression, per_month):
 )
 def test_database_vcpus(klass, vcpus):
     assert database_vcpus(klass) == vcpus
+
+
+def test_aurora_instances_and_cluster_storage(tiers):
+    lines = section(tiers, "database reports")
+    price = US["rds"]["aurora-postgresql"]["db.r7g.large"]
+    assert lines["Aurora db.r7g.large (aurora-postgresql)"]["quantity"] == 2 * H  # writer + reader
+    assert lines["Aurora db.r7g.large (aurora-postgresql)"]["unitPrice"] == price
+    assert lines["Aurora storage"]["quantity"] == 20  # the stated assumption
+    assert tiers["assumptions"]["auroraStorageGb"] == 20

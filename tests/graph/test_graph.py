@@ -220,6 +220,8 @@ def test_database_primary_standby_and_replica_per_az_with_client_edges(runs):
     assert c.linked(c.one("service web"), primary) and c.linked(c.one("worker pool images"), primary)
     assert not c.linked(c.one("service api"), primary)
     assert not c.linked(c.one("worker pool emails"), primary)
+    writer = c.one("Aurora PostgreSQL writer", "us-east-1a")
+    assert c.linked(writer, c.one("Aurora PostgreSQL reader", "us-east-1b"), "replicates", dashed=True)
 
 
 def test_alarm_counts_add_up_to_the_stacks_alarms(runs):

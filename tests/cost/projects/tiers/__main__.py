@@ -290,3 +290,23 @@ aws.redshift.Cluster(
     manage_master_password=True,
     skip_final_snapshot=True,
 )
+
+# a raw Aurora PostgreSQL cluster: a writer and a reader, storage at the stated assumption
+aurora_subnets = aws.rds.SubnetGroup("reports", subnet_ids=[s.id for s in private])
+aurora = aws.rds.Cluster(
+    "reports",
+    cluster_identifier="reports",
+    engine="aurora-postgresql",
+    db_subnet_group_name=aurora_subnets.name,
+    master_username="app",
+    manage_master_user_password=True,
+    backup_retention_period=7,
+    skip_final_snapshot=True,
+)
+for i in range(2):
+    aws.rds.ClusterInstance(
+        f"reports-{i}",
+        cluster_identifier=aurora.cluster_identifier,
+        engine="aurora-postgresql",
+        instance_class="db.r7g.large",
+    )
