@@ -182,6 +182,7 @@ class Inventory:
                 prop: [self._linked[u] for u in urns if u in self._linked]
                 for prop, urns in node.record.property_dependencies.items()
             }
+        self._groups: dict[str, Group] = {}
         #: The pack's model of the stack: every link below is read from it.
         self.model = _graph.StackModel(self._linked.values())
 
@@ -262,6 +263,11 @@ class Inventory:
 
     def group_of(self, r: ResourceRecord) -> Group:
         """The named tier of ``r``: its tierup component instance, else its ASG, else its kind of resource."""
+        if r.urn not in self._groups:
+            self._groups[r.urn] = self._group_of(r)
+        return self._groups[r.urn]
+
+    def _group_of(self, r: ResourceRecord) -> Group:
         component = self.component(r)
         if component is not None:
             return Group(COMPONENT_TIERS[component.type], component.name)
