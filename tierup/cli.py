@@ -219,13 +219,20 @@ def cost(
         typer.Option("--format", "-f", help="text table, JSON, or a Markdown table for a PR comment."),
     ] = CostFormat.text,
     environment: EnvironmentOpt = None,
+    prices: Annotated[
+        Path | None,
+        typer.Option(
+            "--prices",
+            help="JSON price file laid over the shipped table (same shape) to override or extend it.",
+        ),
+    ] = None,
 ) -> None:
     """Estimate the monthly cost per tier from the evaluated resources and a shipped, dated price table."""
     from tierup.cost import estimate_project
 
     _environment(environment)  # accepted on every command (DESIGN §6); the estimate does not depend on it
 
-    estimate = estimate_project(directory, stack, debug=_State.debug)
+    estimate = estimate_project(directory, stack, debug=_State.debug, prices_file=prices)
     if format is CostFormat.json:
         typer.echo(json.dumps(estimate.to_json(), indent=2))
     elif format is CostFormat.markdown:

@@ -1,8 +1,12 @@
 """``tierup graph``: the architecture as a diagram, derived from the evaluated resources.
 
-Users → load balancer → the app tier in each AZ its subnets span → the cache primary and replicas
-(their AZs from ``preferredCacheClusterAzs``) → queue → workers per AZ, the dead-letter queue,
-NAT per AZ, and the alarms → SNS topic → subscriptions. Everything is linked the way AWS links it
+Users → load balancer → each named service (one node per tier, its capacity stated once: "2 to 10
+instances across 3 AZs"; the edge from the load balancer labelled with its routes) → the cache
+primary and replicas (their AZs from ``preferredCacheClusterAzs``) and the database primary, standby
+and replicas per AZ → queues → each worker pool, schedules → their queue, the dead-letter queues,
+NAT per AZ, Lambda functions, Fargate services, EC2 instances and buckets, and the alarms → SNS
+topic → subscriptions (alarm counts add up to the stack's alarms). A stack in which no tier is
+recognised says so, and draws its resources by type. Everything is linked the way AWS links it
 (target group ARNs, listener actions, security group rules, redrive policies, alarm actions,
 scaling-policy metrics, boot scripts naming a queue or an endpoint), so a hand-written pulumi_aws
 stack draws as well as one built from tierup's components.
@@ -16,6 +20,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -210,8 +215,16 @@ class _Builder:
         ev = inventory.evaluation
         self.diagram = Diagram(f"{ev.project} · stack {ev.stack} ({inventory.region})")
         self._ids: set[str] = set()
-        #: ASG URN -> the ids of its node in each AZ
+        #: ASG URN -> the id of its tier's node (a list: the shape other builders read)
         self.group_nodes: dict[str, list[str]] = {}
+        self.queue_nodes: dict[str, str] = {}
+        self.database_nodes: dict[str, list[str]] = {}
+        self.lb_nodes: dict[str, str] = {}
+        self.cache_ids: list[str] = []
+        self.drawn: set[str] = set()
+        self.nat_groups: list[ResourceRecord] = []
+        #: Said on stderr by ``graph_project`` (a stack with no recognised tier).
+        self.warning: str | None = None
 
     def node_id(self, kind: str, name: str) -> str:
         base = f"{kind}_{_slug(name)}"
@@ -225,16 +238,19 @@ class _Builder:
         self.load_balancers()
         self.groups()
         self.caches()
+        self.databases()
         self.queues()
+        self.schedules()
         self.nat()
+        self.standalone()
         self.alarms()
+        self.unrecognised()
         return self.diagram
 
     # ---- tiers ---------------------------------------------------------------------------------
 
     def load_balancers(self) -> None:
         inv, d = self.inv, self.diagram
-        self.lb_nodes: dict[str, str] = {}
         for lb in inv.of_type("aws:lb/loadBalancer:LoadBalancer"):
             internal = truthy(inv.get(lb, "internal"))
             kind = {"network": "NLB", "gateway": "GWLB"}.get(inv.get(lb, "loadBalancerType", ""), "ALB")
@@ -251,22 +267,124 @@ class _Builder:
                 d.link("users", node.id, "HTTPS" if "HTTPS" in protocols else ("HTTP" if protocols else ""))
 
     def groups(self) -> None:
-        """An app or worker node in each AZ an Auto Scaling group spans, fed by its load balancers."""
+        """One node per named service or worker pool, its capacity stated once; routes on the LB edge."""
         inv, d = self.inv, self.diagram
+        watching = inv.alarms_watching()
+        self.nat_groups: list[ResourceRecord] = []
         for asg in inv.of_type(ASG):
-            tier = inv.tier_of(asg)
-            tier = tier if tier in ("app", "workers") else ("app" if inv.target_groups_of(asg) else "workers")
-            sizes = f"{inv.get(asg, 'minSize', 0)} to {inv.get(asg, 'maxSize', 0)} instances"
-            details = " · ".join(p for p in (inv.instance_type_of(asg), sizes) if p)
+            group = inv.group_of(asg)
+            if group.tier == "network":
+                self.nat_groups.append(asg)
+                continue
+            target_groups = inv.target_groups_of(asg)
+            tier = group.tier if group.tier in ("app", "workers") else ("app" if target_groups else "workers")
+            name = group.name or asg.name
+            azs = inv.azs_of_group(asg)
+            capacity = f"{inv.get(asg, 'minSize', 0)} to {inv.get(asg, 'maxSize', 0)} instances"
+            if azs:
+                capacity += f" across {len(azs)} AZ{'s' if len(azs) != 1 else ''}"
+            alarms = set().union(*(watching.get(r.urn, set()) for r in [asg, *target_groups]))
+            details = " · ".join(p for p in (inv.instance_type_of(asg), capacity) if p)
+            label = f"{_KIND[tier]} {name}\n{details}"
+            if alarms:
+                label += f"\n{len(alarms)} alarm{'s' if len(alarms) != 1 else ''}"
+            node = d.add(Node(self.node_id(tier, name), label))
+            self.group_nodes[asg.urn] = [node.id]
+            for target_group in target_groups:
+                routes: dict[str, list[str]] = {}
+                for route in inv.routes_to(target_group):
+                    routes.setdefault(route.load_balancer.urn, []).append(route.label)
+                for lb_urn, labels in routes.items():
+                    if lb_urn in self.lb_nodes:
+                        d.link(self.lb_nodes[lb_urn], node.id, ", ".join(dict.fromkeys(labels)))
+
+    def databases(self) -> None:
+        """Primary, Multi-AZ standby and replicas (Aurora: writer and readers) in their AZs; client edges."""
+        inv, d = self.inv, self.diagram
+        self.database_nodes: dict[str, list[str]] = {}
+        for db in inv.of_type("aws:rds/instance:Instance", "aws:rds/cluster:Cluster"):
+            source = inv.replica_source(db) if db.type == "aws:rds/instance:Instance" else None
+            engine = inv.get(db, "engine") or (inv.get(source, "engine") if source is not None else "") or ""
+            name = _ENGINES.get(engine, engine or "database")
             ids = []
-            for zone in inv.azs_of_group(asg) or [None]:
-                node = Node(self.node_id(tier, f"{asg.name}_{zone or ''}"), f"{tier}: {asg.name}\n{details}")
-                node.zone = zone
-                ids.append(d.add(node).id)
-            self.group_nodes[asg.urn] = ids
-            for lb in inv.load_balancers_of_group(asg):
-                for node_id in ids:
-                    d.link(self.lb_nodes[lb.urn], node_id)
+            for server in inv.database_nodes(db):
+                label = f"{name} {server.role}\n{db.name}\n{server.instance_class or ''}".rstrip()
+                node_id = self.node_id("db", f"{db.name}_{server.role}")
+                ids.append(d.add(Node(node_id, label, "cylinder", server.az)).id)
+            self.database_nodes[db.urn] = ids
+            for other in ids[1:]:
+                label = (
+                    "sync standby" if d.node(other).label.split("\n")[0].endswith("standby") else "replicates"
+                )
+                d.link(ids[0], other, label, dashed=True)
+            if source is not None and self.database_nodes.get(source.urn) and ids:
+                d.link(self.database_nodes[source.urn][0], ids[0], "replicates", dashed=True)
+            if ids:
+                for asg in inv.of_type(ASG):
+                    if asg.urn in self.group_nodes and inv.admits(db, asg):
+                        for node_id in self.group_nodes[asg.urn]:
+                            d.link(node_id, ids[0])
+
+    def schedules(self) -> None:
+        """EventBridge Scheduler schedules and the queue each one sends to."""
+        inv, d = self.inv, self.diagram
+        for schedule in inv.of_type("aws:scheduler/schedule:Schedule"):
+            name = inv.group_of(schedule).name or schedule.name
+            expression = inv.get(schedule, "scheduleExpression", "")
+            node = d.add(
+                Node(self.node_id("schedule", name), f"schedule {name}\n{expression}".rstrip(), "stadium")
+            )
+            target = inv.ref((inv.get(schedule, "target") or {}).get("arn"), QUEUE)
+            if target is not None and target.urn in self.queue_nodes:
+                d.link(node.id, self.queue_nodes[target.urn], "sends")
+
+    def standalone(self) -> None:
+        """Resources that are a piece of the architecture on their own: functions, services, instances..."""
+        inv, d = self.inv, self.diagram
+        for r in inv.resources:
+            kind = _STANDALONE.get(inv.type_of(r))
+            if kind is None or (kind == "EC2 instance" and inv.is_nat_instance(r)):
+                continue
+            if kind == "S3 bucket" and inv.is_access_log_bucket(r):
+                continue
+            detail = inv.get(r, "instanceType") or inv.get(r, "runtime") or ""
+            node = Node(
+                self.node_id("res", r.name), f"{kind} {r.name}\n{detail}".rstrip(), _SHAPES.get(kind, "box")
+            )
+            d.add(node)
+            if kind == "WAF web ACL":
+                self._protects(r, node.id)
+            self.drawn.add(r.urn)
+
+    def _protects(self, acl: ResourceRecord, node_id: str) -> None:
+        """WAF web ACL → the load balancers it is associated with."""
+        inv = self.inv
+        for association in inv.of_type("aws:wafv2/webAclAssociation:WebAclAssociation"):
+            if inv.ref(inv.get(association, "webAclArn"), "aws:wafv2/webAcl:WebAcl") is not acl:
+                continue
+            lb = inv.ref(inv.get(association, "resourceArn"), "aws:lb/loadBalancer:LoadBalancer")
+            if lb is not None and lb.urn in self.lb_nodes:
+                self.diagram.link(node_id, self.lb_nodes[lb.urn], "filters", dashed=True)
+
+    def unrecognised(self) -> None:
+        """No tier recognised: say so in the diagram, and draw every resource type the stack has."""
+        inv, d = self.inv, self.diagram
+        tiers = self.lb_nodes or self.group_nodes or self.database_nodes or self.queue_nodes or self.cache_ids
+        if tiers:
+            return
+        self.warning = (
+            "tierup recognised no tier (load balancer, Auto Scaling group, cache, database, queue) in this stack;"
+            " the diagram draws its resources by type"
+        )
+        counts: dict[str, list[str]] = {}
+        for r in inv.resources:
+            if r.urn not in self.drawn:
+                counts.setdefault(inv.type_of(r), []).append(r.name)
+        note = f"No tier recognised\n{len(inv.resources)} resources, drawn by type"
+        d.add(Node("note", note, "flag"))
+        for type_, names in counts.items():
+            shown = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+            d.add(Node(self.node_id("type", type_), f"{type_} x{len(names)}\n{shown}"))
 
     def caches(self) -> None:
         """Primary and replicas of each replication group; the tiers it admits (or that name it) use it."""
@@ -289,10 +407,13 @@ class _Builder:
                 node = Node(self.node_id("cache", f"{rg.name}_{role}"), label, "cylinder")
                 node.zone = zones[i] if i < len(zones) else None
                 ids.append(d.add(node).id)
+            self.cache_ids += ids
             for replica in ids[1:]:
                 d.link(ids[0], replica, "replicates", dashed=True)
             endpoint = inv.get(rg, "primaryEndpointAddress")
             for asg in inv.of_type(ASG):
+                if asg.urn not in self.group_nodes:
+                    continue
                 if inv.admits(rg, asg) or (endpoint and endpoint in inv.user_data_of(asg)):
                     for node_id in self.group_nodes[asg.urn]:
                         d.link(node_id, ids[0])
@@ -301,7 +422,7 @@ class _Builder:
         """Queues, their dead-letter queues, the workers that consume them and the apps that send to them."""
         inv, d = self.inv, self.diagram
         dead_letter = inv.dead_letter_queues()
-        ids: dict[str, str] = {}
+        ids = self.queue_nodes
         for queue in inv.of_type(QUEUE):
             kind = "DLQ" if queue in dead_letter else "SQS"
             fifo = " (FIFO)" if truthy(inv.get(queue, "fifoQueue")) else ""
@@ -319,7 +440,7 @@ class _Builder:
                     dashed=True,
                 )
             for asg in inv.of_type(ASG):
-                if not self._uses_queue(asg, queue):
+                if asg.urn not in self.group_nodes or not self._uses_queue(asg, queue):
                     continue
                 for node_id in self.group_nodes[asg.urn]:
                     if inv.target_groups_of(asg):
@@ -355,6 +476,10 @@ class _Builder:
                 nats.append(
                     Node(self.node_id("nat", instance.name), label, "rounded", inv.az_of_instance(instance))
                 )
+        for asg in self.nat_groups:
+            label = f"NAT instance\n{asg.name} · {inv.instance_type_of(asg) or ''}".rstrip(" ·")
+            for zone in inv.azs_of_group(asg) or [None]:
+                nats.append(Node(self.node_id("nat", f"{asg.name}_{zone or ''}"), label, "rounded", zone))
         if nats:
             d.add(Node("internet", "Internet", "circle"))
         for node in nats:
@@ -367,6 +492,7 @@ class _Builder:
         alarms = inv.of_type(
             "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm"
         )
+        notifying_any: set[str] = set()
         for topic in inv.of_type("aws:sns/topic:Topic"):
             arns = {inv.get(topic, "arn"), topic.id}
             notifying = [
@@ -374,6 +500,7 @@ class _Builder:
                 for a in alarms
                 if arns & set(as_list(inv.get(a, "alarmActions")) + as_list(inv.get(a, "okActions")))
             ]
+            notifying_any.update(a.urn for a in notifying)
             topic_id = d.add(Node(self.node_id("topic", topic.name), f"SNS {topic.name}", "flag")).id
             if notifying:
                 watched = _watched(inv, notifying)
@@ -393,6 +520,31 @@ class _Builder:
                         self.node_id("subscription", subscription.name), f"{protocol}: {shown}", "stadium"
                     )
                     d.link(topic_id, d.add(node).id)
+        silent = [a for a in alarms if a.urn not in notifying_any]
+        if silent:
+            label = f"CloudWatch alarms\n{len(silent)} alarm{'s' if len(silent) != 1 else ''} without a topic"
+            d.add(Node(self.node_id("alarms", "unrouted"), label, "hexagon"))
+
+
+_KIND = {"app": "service", "workers": "worker pool"}
+_ENGINES = {
+    "postgres": "PostgreSQL",
+    "mysql": "MySQL",
+    "mariadb": "MariaDB",
+    "aurora-postgresql": "Aurora PostgreSQL",
+    "aurora-mysql": "Aurora MySQL",
+}
+_STANDALONE = {
+    "aws:lambda/function:Function": "Lambda function",
+    "aws:ecs/service:Service": "ECS service",
+    "aws:ec2/instance:Instance": "EC2 instance",
+    "aws:s3/bucket:Bucket": "S3 bucket",
+    "aws:s3/bucketV2:BucketV2": "S3 bucket",
+    "aws:dynamodb/table:Table": "DynamoDB table",
+    "aws:wafv2/webAcl:WebAcl": "WAF web ACL",
+    "aws:route53/zone:Zone": "Route 53 zone",
+}
+_SHAPES = {"S3 bucket": "cylinder", "DynamoDB table": "cylinder", "Lambda function": "rounded"}
 
 
 def _mentions(value: Any, needles: list[str]) -> bool:
@@ -435,6 +587,12 @@ def build_diagram(evaluation: Evaluation, *, region: str | None = None) -> Diagr
     return _Builder(Inventory(evaluation, region)).build()
 
 
+def build_with_warning(evaluation: Evaluation, *, region: str | None = None) -> tuple[Diagram, str | None]:
+    """The diagram and, when no tier was recognised, the warning to show the user."""
+    builder = _Builder(Inventory(evaluation, region))
+    return builder.build(), builder.warning
+
+
 def render(diagram: Diagram, format: str) -> str:
     """``mermaid``, ``dot`` or ``svg`` text of a diagram."""
     if format == "svg":
@@ -449,4 +607,7 @@ def graph_project(directory: Path, stack: str, format: str = "mermaid", *, debug
     if format == "svg":
         require_dot()
     evaluation, _ = evaluate_project(directory, stack, debug=debug)
-    return render(build_diagram(evaluation), format)
+    diagram, warning = build_with_warning(evaluation)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    return render(diagram, format)

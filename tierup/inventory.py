@@ -1,10 +1,14 @@
 """What an evaluated stack holds, linked the way AWS links it: through ids, ARNs and names.
 
-``tierup cost`` and ``tierup graph`` read the evaluated resources through this index, so both work
-on hand-written pulumi_aws stacks as well as on tierup's components: an Auto Scaling group finds
-its launch template by id, its load balancer through its target groups' ARNs and the listeners
-that forward to them, its AZs through its subnets; a queue finds its dead-letter queue through the
-redrive policy; an alarm finds its topic through its actions.
+``tierup cost`` and ``tierup graph`` read the evaluated resources through this index. How resources
+link (an ASG to its target groups, attachments included, and its launch template; a target group to
+the listeners and rules that route to it; a queue to its dead-letter queue; a security group to the
+groups it admits; a database to its standby and replicas) is NOT decided here: it is the policy
+pack's model, ``tierup.policies.rules._graph``, which this module feeds with the evaluated records
+adapted to the shape the pack sees. One model, so cost, graph and the policies never disagree.
+
+What stays here is tierup's own reading: which tier (and which named component instance) a
+resource belongs to, and the region of its provider.
 """
 
 from __future__ import annotations
@@ -12,16 +16,33 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from tierup.engine import wire
 from tierup.engine.evaluation import Evaluation, ResourceRecord
+from tierup.policies.rules import _graph
 
 DEFAULT_REGION = "us-east-1"
 
 #: The tiers, in the order reports list them.
-TIERS = ("network", "load balancer", "app", "cache", "queue", "workers", "alarms", "other")
+TIERS = (
+    "network",
+    "load balancer",
+    "app",
+    "containers",
+    "functions",
+    "cache",
+    "database",
+    "queue",
+    "workers",
+    "schedule",
+    "storage",
+    "edge",
+    "alarms",
+    "other",
+)
 
 #: tierup's components and the tier each one is.
 COMPONENT_TIERS = {
@@ -29,8 +50,10 @@ COMPONENT_TIERS = {
     "tierup:load_balancer:LoadBalancer": "load balancer",
     "tierup:app_tier:AppTier": "app",
     "tierup:redis_cache:RedisCache": "cache",
+    "tierup:database:Database": "database",
     "tierup:queue:Queue": "queue",
     "tierup:worker_pool:WorkerPool": "workers",
+    "tierup:schedule:Schedule": "schedule",
     "tierup:alarms:Alarms": "alarms",
 }
 
@@ -56,10 +79,24 @@ _TYPE_TIERS = {
     "aws:sns/topic:Topic": "alarms",
     "aws:sns/topicSubscription:TopicSubscription": "alarms",
 }
-_MODULE_TIERS = {"elasticache": "cache", "sqs": "queue"}
+_MODULE_TIERS = {
+    "elasticache": "cache",
+    "sqs": "queue",
+    "rds": "database",
+    "lambda": "functions",
+    "ecs": "containers",
+    "scheduler": "schedule",
+    "s3": "storage",
+    "wafv2": "edge",
+    "route53": "edge",
+    "acm": "edge",
+    "cloudfront": "edge",
+}
 
 #: Output/input properties that other resources use to refer to a resource.
 _REFERENCE_KEYS = ("arn", "name", "url", "bucket", "replicationGroupId", "arnSuffix", "allocationId")
+
+ASG = "aws:autoscaling/group:Group"
 
 
 def normalize_type(type_: str) -> str:
@@ -91,6 +128,36 @@ def parse_json(value: Any) -> dict[str, Any]:
     return {}
 
 
+@dataclass
+class _Options:
+    protect: bool = False
+
+
+@dataclass(eq=False)
+class Linked:
+    """An evaluated record in the shape the policy pack's model reads (``PolicyResource``'s attributes)."""
+
+    record: ResourceRecord
+    urn: str
+    resource_type: str
+    name: str
+    props: dict[str, Any]
+    opts: _Options
+    property_dependencies: dict[str, list[Linked]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Group:
+    """The named tier a resource is reported under: ``("app", "web")``, ``("workers", "emails")``."""
+
+    tier: str
+    name: str | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.tier} {self.name}" if self.name else self.tier
+
+
 class Inventory:
     """The custom resources of an evaluation with their properties (inputs, then outputs, plain)."""
 
@@ -106,6 +173,18 @@ class Inventory:
                 if isinstance(value, str) and value:
                     self._refs.setdefault(value, []).append(r)
         self.region = self._default_provider_region() or region or DEFAULT_REGION
+        self._linked = {
+            r.urn: Linked(r, r.urn, r.type, r.name, {"id": r.id, **self._props[r.urn]}, _Options(r.protect))
+            for r in self.resources
+        }
+        for node in self._linked.values():
+            node.property_dependencies = {
+                prop: [self._linked[u] for u in urns if u in self._linked]
+                for prop, urns in node.record.property_dependencies.items()
+            }
+        self._groups: dict[str, Group] = {}
+        #: The pack's model of the stack: every link below is read from it.
+        self.model = _graph.StackModel(self._linked.values())
 
     # ---- basics ----------------------------------------------------------------------------
 
@@ -114,7 +193,7 @@ class Inventory:
 
     def get(self, r: ResourceRecord, key: str, default: Any = None) -> Any:
         value = self._props[r.urn].get(key)
-        return default if value is None else value
+        return default if value is None or value == wire.UNKNOWN else value
 
     @staticmethod
     def type_of(r: ResourceRecord) -> str:
@@ -137,6 +216,15 @@ class Inventory:
                 found.append(r)
         return found
 
+    def linked(self, r: ResourceRecord) -> Linked:
+        """``r`` as the pack's model sees it."""
+        return self._linked[r.urn]
+
+    @staticmethod
+    def records(nodes: Iterable[Any]) -> list[ResourceRecord]:
+        """The evaluated records behind the model's resources."""
+        return [n.record for n in nodes if isinstance(n, Linked)]
+
     # ---- regions ---------------------------------------------------------------------------
 
     def _default_provider_region(self) -> str | None:
@@ -155,38 +243,65 @@ class Inventory:
 
     # ---- tiers -----------------------------------------------------------------------------
 
-    def component_of(self, r: ResourceRecord) -> str | None:
-        """The type of the nearest tierup component above ``r``, if any."""
+    def component(self, r: ResourceRecord) -> ResourceRecord | None:
+        """The nearest tierup component above ``r``, if any."""
         parent = self._by_urn.get(r.parent) if r.parent else None
         while parent is not None:
             if parent.type in COMPONENT_TIERS:
-                return parent.type
+                return parent
             parent = self._by_urn.get(parent.parent) if parent.parent else None
         return None
 
+    def component_of(self, r: ResourceRecord) -> str | None:
+        """The type of the nearest tierup component above ``r``, if any."""
+        component = self.component(r)
+        return component.type if component is not None else None
+
     def tier_of(self, r: ResourceRecord) -> str:
         """The tier from tierup's component parent, else inferred from the resource's type and links."""
-        component = self.component_of(r)
+        return self.group_of(r).tier
+
+    def group_of(self, r: ResourceRecord) -> Group:
+        """The named tier of ``r``: its tierup component instance, else its ASG, else its kind of resource."""
+        if r.urn not in self._groups:
+            self._groups[r.urn] = self._group_of(r)
+        return self._groups[r.urn]
+
+    def _group_of(self, r: ResourceRecord) -> Group:
+        component = self.component(r)
         if component is not None:
-            return COMPONENT_TIERS[component]
+            return Group(COMPONENT_TIERS[component.type], component.name)
         type_ = self.type_of(r)
         if type_ in _TYPE_TIERS:
-            return _TYPE_TIERS[type_]
+            return Group(_TYPE_TIERS[type_], None)
+        if type_ == ASG:
+            return Group("app" if self.target_groups_of(r) else "workers", r.name)
+        if type_ in ("aws:autoscaling/policy:Policy", "aws:autoscaling/lifecycleHook:LifecycleHook"):
+            group = self.ref(self.get(r, "autoscalingGroupName"), ASG)
+            return self.group_of(group) if group is not None else Group("other", None)
+        if type_ == "aws:ec2/instance:Instance" and self.is_nat_instance(r):
+            return Group("network", None)
+        if type_ == "aws:cloudwatch/logGroup:LogGroup":
+            return Group(self._log_group_tier(r), None)
+        if type_ in _graph.DATABASE_TYPES:
+            return Group("database", self._database_name(r))
+        if type_ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2") and self.is_access_log_bucket(r):
+            return Group("load balancer", None)
         module = type_.split(":")[1].split("/")[0] if type_.count(":") == 2 else ""
         if module in _MODULE_TIERS:
-            return _MODULE_TIERS[module]
-        if type_ == "aws:autoscaling/group:Group":
-            return "app" if self.target_groups_of(r) else "workers"
-        if type_ in ("aws:autoscaling/policy:Policy", "aws:autoscaling/lifecycleHook:LifecycleHook"):
-            group = self.ref(self.get(r, "autoscalingGroupName"), "aws:autoscaling/group:Group")
-            return self.tier_of(group) if group is not None else "other"
-        if type_ == "aws:ec2/instance:Instance" and self.is_nat_instance(r):
-            return "network"
-        if type_ == "aws:cloudwatch/logGroup:LogGroup":
-            return self._log_group_tier(r)
-        if type_ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2") and self.is_access_log_bucket(r):
-            return "load balancer"
-        return "other"
+            return Group(_MODULE_TIERS[module], None)
+        return Group("other", None)
+
+    def _database_name(self, r: ResourceRecord) -> str:
+        """A raw database's name: an Aurora instance's cluster, a replica's source, else its own."""
+        node = self.linked(r)
+        if r.type == _graph.RDS_CLUSTER_INSTANCE:
+            clusters = self.model.resolve(
+                node, ("clusterIdentifier",), [_graph.RDS_CLUSTER], ("clusterIdentifier", "id")
+            )
+            return clusters.targets[0].name if clusters.targets else r.name
+        source = _graph.replica_source(self.model, node) if r.type == _graph.RDS_INSTANCE else None
+        return source.name if source is not None else r.name
 
     def _log_group_tier(self, r: ResourceRecord) -> str:
         if r in self.flow_log_groups():
@@ -199,11 +314,13 @@ class Inventory:
 
     def subnet_azs(self, subnet_ids: Iterable[Any]) -> list[str]:
         """The AZs of subnets (by id), in order, without repeats."""
+        index = self.model.index(_graph.SUBNETS, ("id",))
         azs: list[str] = []
-        for subnet in self.refs(subnet_ids, "aws:ec2/subnet:Subnet"):
-            az = self.get(subnet, "availabilityZone")
-            if az and az not in azs:
-                azs.append(az)
+        for value in subnet_ids:
+            for subnet in index.get(value, []) if isinstance(value, str) else []:
+                az = _graph.subnet_az(subnet)
+                if az and az not in azs:
+                    azs.append(az)
         return azs
 
     def is_nat_instance(self, r: ResourceRecord) -> bool:
@@ -246,55 +363,36 @@ class Inventory:
                 return True
         return False
 
-    def listener_rules_of(self, lb: ResourceRecord) -> list[ResourceRecord]:
-        listeners = self.listeners_of(lb)
-        arns = {self.get(listener, "arn") for listener in listeners} | {listener.id for listener in listeners}
-        return [
-            rule
-            for rule in self.of_type("aws:lb/listenerRule:ListenerRule")
-            if self.get(rule, "listenerArn") in arns
-        ]
-
     def listeners_of(self, lb: ResourceRecord) -> list[ResourceRecord]:
-        arns = {self.get(lb, "arn"), lb.id}
-        return [
-            listener
-            for listener in self.of_type("aws:lb/listener:Listener")
-            if self.get(listener, "loadBalancerArn") in arns
-        ]
+        return self.records(_graph.listeners_of(self.model, self.linked(lb)))
 
-    @staticmethod
-    def _forwarded_target_groups(actions: Any) -> Iterator[str]:
-        for action in as_list(actions):
-            if action.get("targetGroupArn"):
-                yield action["targetGroupArn"]
-            for group in as_list((action.get("forward") or {}).get("targetGroups")):
-                if group.get("arn"):
-                    yield group["arn"]
+    def listener_rules_of(self, lb: ResourceRecord) -> list[ResourceRecord]:
+        """The listener rules of every listener of ``lb``."""
+        rules: list[ResourceRecord] = []
+        for listener in _graph.listeners_of(self.model, self.linked(lb)):
+            rules += self.records(_graph.listener_rules_of(self.model, listener))
+        return rules
+
+    def routes_to(self, target_group: ResourceRecord) -> list[_graph.Route]:
+        """The listener defaults and rules forwarding to ``target_group``."""
+        return _graph.target_group_routes(self.model, self.linked(target_group))
 
     def load_balancers_of(self, target_group: ResourceRecord) -> list[ResourceRecord]:
         """The load balancers whose listeners (or listener rules) forward to ``target_group``."""
-        arn = self.get(target_group, "arn") or target_group.id
         found: list[ResourceRecord] = []
-        for lb in self.of_type("aws:lb/loadBalancer:LoadBalancer"):
-            sources = [(listener, "defaultActions") for listener in self.listeners_of(lb)]
-            sources += [(rule, "actions") for rule in self.listener_rules_of(lb)]
-            if any(arn in self._forwarded_target_groups(self.get(s, key)) for s, key in sources):
-                found.append(lb)
+        for route in self.routes_to(target_group):
+            if route.load_balancer.record not in found:
+                found.append(route.load_balancer.record)
         return found
 
     # ---- Auto Scaling groups ----------------------------------------------------------------
 
     def target_groups_of(self, asg: ResourceRecord) -> list[ResourceRecord]:
-        arns = as_list(self.get(asg, "targetGroupArns"))
-        arns += [source.get("identifier") for source in as_list(self.get(asg, "trafficSources"))]
-        return self.refs(arns, "aws:lb/targetGroup:TargetGroup")
+        """Target groups of ``targetGroupArns``, ``trafficSources`` and ASG attachments (the pack's rule)."""
+        return self.records(_graph.asg_target_groups(self.model, self.linked(asg)))
 
     def load_balancers_of_group(self, asg: ResourceRecord) -> list[ResourceRecord]:
-        found: list[ResourceRecord] = []
-        for group in self.target_groups_of(asg):
-            found += [lb for lb in self.load_balancers_of(group) if lb not in found]
-        return found
+        return self.records(_graph.asg_load_balancers(self.model, self.linked(asg)))
 
     def capacity_of(self, asg: ResourceRecord) -> int:
         """Desired capacity, else the minimum size."""
@@ -302,23 +400,13 @@ class Inventory:
         return int(desired if desired is not None else self.get(asg, "minSize", 0))
 
     def azs_of_group(self, asg: ResourceRecord) -> list[str]:
-        return self.subnet_azs(as_list(self.get(asg, "vpcZoneIdentifiers"))) or as_list(
-            self.get(asg, "availabilityZones")
-        )
+        """The AZs an ASG launches into (its subnets' AZs, else ``availabilityZones``), sorted."""
+        return sorted(_graph.asg_placement(self.model, self.linked(asg)).azs)
 
     def launch_template_of(self, asg: ResourceRecord) -> ResourceRecord | None:
         """The launch template (or legacy launch configuration) an ASG launches from."""
-        spec = self.get(asg, "launchTemplate") or {}
-        mixed = (self.get(asg, "mixedInstancesPolicy") or {}).get("launchTemplate") or {}
-        mixed_spec = mixed.get("launchTemplateSpecification") or {}
-        candidates = [spec.get("id"), spec.get("name"), mixed_spec.get("launchTemplateId")]
-        candidates.append(mixed_spec.get("launchTemplateName"))
-        template = next(iter(self.refs(candidates, "aws:ec2/launchTemplate:LaunchTemplate")), None)
-        if template is None:
-            template = self.ref(
-                self.get(asg, "launchConfiguration"), "aws:ec2/launchConfiguration:LaunchConfiguration"
-            )
-        return template
+        template = _graph.asg_launch_template(self.model, self.linked(asg))
+        return template.record if isinstance(template, Linked) else None
 
     def instance_type_of(self, asg: ResourceRecord) -> str | None:
         overrides = ((self.get(asg, "mixedInstancesPolicy") or {}).get("launchTemplate") or {}).get(
@@ -329,19 +417,6 @@ class Inventory:
                 return override["instanceType"]
         template = self.launch_template_of(asg)
         return self.get(template, "instanceType") if template is not None else None
-
-    def security_groups_of(self, r: ResourceRecord) -> list[str]:
-        """Security group ids of a load balancer, cache, instance, or an ASG's launch template."""
-        if self.type_of(r) == "aws:autoscaling/group:Group":
-            template = self.launch_template_of(r)
-            if template is None:
-                return []
-            r = template
-        ids = as_list(self.get(r, "securityGroups")) + as_list(self.get(r, "vpcSecurityGroupIds"))
-        ids += as_list(self.get(r, "securityGroupIds"))
-        for interface in as_list(self.get(r, "networkInterfaces")):
-            ids += as_list(interface.get("securityGroups"))
-        return list(dict.fromkeys(i for i in ids if isinstance(i, str)))
 
     def user_data_of(self, asg: ResourceRecord) -> str:
         """The boot script of an ASG's launch template, decoded from base64 when it is."""
@@ -356,46 +431,34 @@ class Inventory:
 
     # ---- security group reachability ----------------------------------------------------------
 
-    def ingress_sources(self, group_id: str) -> set[str]:
-        """Security groups that ``group_id`` admits traffic from (rules of any of the three styles)."""
-        sources: set[str] = set()
-        for rule in self.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"):
-            if self.get(rule, "securityGroupId") == group_id and self.get(rule, "referencedSecurityGroupId"):
-                sources.add(self.get(rule, "referencedSecurityGroupId"))
-        for rule in self.of_type("aws:ec2/securityGroupRule:SecurityGroupRule"):
-            source = self.get(rule, "sourceSecurityGroupId")
-            if (
-                self.get(rule, "type") == "ingress"
-                and self.get(rule, "securityGroupId") == group_id
-                and source
-            ):
-                sources.add(source)
-        group = self.ref(group_id, "aws:ec2/securityGroup:SecurityGroup")
-        if group is not None:
-            for ingress in as_list(self.get(group, "ingress")):
-                sources.update(as_list(ingress.get("securityGroups")))
-        return sources
-
     def admits(self, target: ResourceRecord, source: ResourceRecord) -> bool:
         """Whether a security group of ``target`` admits traffic from a security group of ``source``."""
-        source_groups = set(self.security_groups_of(source))
-        return any(self.ingress_sources(g) & source_groups for g in self.security_groups_of(target))
+        return _graph.admits(self.model, self.linked(target), self.linked(source))
+
+    # ---- databases -----------------------------------------------------------------------------
+
+    def database_nodes(self, r: ResourceRecord) -> list[_graph.DatabaseNode]:
+        return _graph.database_nodes(self.model, self.linked(r))
+
+    def replica_source(self, r: ResourceRecord) -> ResourceRecord | None:
+        source = _graph.replica_source(self.model, self.linked(r))
+        return source.record if isinstance(source, Linked) else None
 
     # ---- queues --------------------------------------------------------------------------------
 
     def dead_letter_queue_of(self, queue: ResourceRecord) -> ResourceRecord | None:
-        policy = parse_json(self.get(queue, "redrivePolicy"))
-        if not policy:
-            url = self.get(queue, "url") or queue.id
-            for r in self.of_type("aws:sqs/redrivePolicy:RedrivePolicy"):
-                if self.get(r, "queueUrl") == url:
-                    policy = parse_json(self.get(r, "redrivePolicy"))
-        return self.ref(policy.get("deadLetterTargetArn"), "aws:sqs/queue:Queue")
+        dlq = _graph.dead_letter_target(self.model, self.linked(queue))
+        return dlq.record if isinstance(dlq, Linked) else None
 
     def dead_letter_queues(self) -> list[ResourceRecord]:
-        found: list[ResourceRecord] = []
-        for queue in self.of_type("aws:sqs/queue:Queue"):
-            dlq = self.dead_letter_queue_of(queue)
-            if dlq is not None and dlq not in found:
-                found.append(dlq)
-        return found
+        dlqs = _graph.queue_model(self.model).dead_letter_queues
+        return [q for q in self.of_type("aws:sqs/queue:Queue") if q.urn in dlqs]
+
+    # ---- alarms --------------------------------------------------------------------------------
+
+    def alarms_watching(self) -> dict[str, set[str]]:
+        """Resource URN → the URNs of the alarms watching it (through metric dimensions)."""
+        out: dict[str, set[str]] = {}
+        for watch in _graph.watches(self.model):
+            out.setdefault(watch.target.urn, set()).add(watch.alarm.urn)
+        return out

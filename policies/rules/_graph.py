@@ -1,8 +1,13 @@
-"""A read-only model of a stack for the stack policies: how resources link to each other.
+"""The one model of how AWS resources link, read by the stack policies, ``tierup cost`` and ``tierup graph``.
 
 Links are followed through output values first (a subnet's ``id``, a queue's ``arn``, an ALB's
 ``arnSuffix``...) and, when a value is unknown at preview or names nothing in the stack, through the
 property dependencies the engine records (``PolicyResource.property_dependencies``).
+
+The model is duck-typed: any object with ``urn``, ``resource_type``, ``props`` (camelCase wire names,
+unknowns as Pulumi's unknown placeholder) and optionally ``property_dependencies`` and ``opts`` is a
+resource, so the pack passes ``PolicyResource`` objects and tierup passes its evaluated records
+(``tierup.inventory`` adapts them). It depends on nothing of tierup's, so the pack still runs standalone.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ from ._util import (
     BUCKETS,
     FLOW_LOG,
     INSTANCE,
+    LAUNCH_CONFIGURATION,
+    LAUNCH_TEMPLATE,
+    LISTENER_RULES,
+    LISTENERS,
     LOAD_BALANCERS,
     METRIC_ALARM,
     NAT_GATEWAY,
@@ -33,6 +42,9 @@ from ._util import (
     ROUTE,
     ROUTE_TABLE_ASSOCIATION,
     ROUTE_TABLES,
+    SECURITY_GROUPS,
+    SG_INGRESS_RULE,
+    SG_RULE,
     SUBNETS,
     TARGET_GROUPS,
     UNKNOWN,
@@ -73,7 +85,7 @@ class StackModel:
     """Resources by type, value indexes and link resolution."""
 
     def __init__(self, resources: Iterable[PolicyResource]) -> None:
-        self.resources: list[PolicyResource] = [r for r in resources if isinstance(r, PolicyResource)]
+        self.resources: list[PolicyResource] = [r for r in resources if _is_resource(r)]
         self._of: dict[tuple[str, ...], list[PolicyResource]] = {}
         self._indexes: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, list[PolicyResource]]] = {}
 
@@ -136,7 +148,14 @@ class StackModel:
         except AttributeError:
             return []
         wanted = set(types)
-        return [d for d in found if isinstance(d, PolicyResource) and d.resource_type in wanted]
+        return [d for d in found if _is_resource(d) and d.resource_type in wanted]
+
+
+def _is_resource(value: Any) -> bool:
+    """A ``PolicyResource`` or any object shaped like one (``urn``, ``resource_type``, ``props``)."""
+    return isinstance(value, PolicyResource) or (
+        hasattr(value, "resource_type") and hasattr(value, "props") and hasattr(value, "urn")
+    )
 
 
 def _flatten(types: Iterable[str | Sequence[str]]) -> list[str]:
@@ -273,6 +292,259 @@ def is_application_lb(lb: PolicyResource) -> bool:
     """True for ALBs (``loadBalancerType`` unset means application)."""
     kind = lower(get(lb.props, "loadBalancerType"))
     return kind in (None, "application")
+
+
+def asg_launch_template(model: StackModel, asg: PolicyResource) -> PolicyResource | None:
+    """The launch template (or legacy launch configuration) an ASG launches from."""
+    mixed = get(asg.props, "mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification")
+    for spec, keys in (
+        (get(asg.props, "launchTemplate"), (("id", "id"), ("name", "name"))),
+        (mixed, (("launchTemplateId", "id"), ("launchTemplateName", "name"))),
+    ):
+        for key, match in keys:
+            value = get(spec, key) if spec is not None else None
+            if value is None or value is UNKNOWN:
+                continue
+            hits = model.resolve(asg, ("launchTemplate",), [LAUNCH_TEMPLATE], (match,), value=value).targets
+            hits = [h for h in hits if h.resource_type == LAUNCH_TEMPLATE]
+            if hits:
+                return hits[0]
+    if get(asg.props, "launchConfiguration") is not None:
+        hits = model.resolve(asg, ("launchConfiguration",), [LAUNCH_CONFIGURATION], ("name", "id")).targets
+        if hits:
+            return hits[0]
+    deps = model.dependencies(asg, "launchTemplate", [LAUNCH_TEMPLATE])
+    return deps[0] if deps else None
+
+
+def listeners_of(model: StackModel, lb: PolicyResource) -> list[PolicyResource]:
+    """The listeners of a load balancer (by ``loadBalancerArn``)."""
+    return [
+        listener
+        for listener in model.of(LISTENERS)
+        if lb in model.resolve(listener, ("loadBalancerArn",), LOAD_BALANCERS, ("arn", "id")).targets
+    ]
+
+
+def listener_rules_of(model: StackModel, listener: PolicyResource) -> list[PolicyResource]:
+    """The listener rules attached to a listener (by ``listenerArn``)."""
+    return [
+        rule
+        for rule in model.of(LISTENER_RULES)
+        if listener in model.resolve(rule, ("listenerArn",), LISTENERS, ("arn", "id")).targets
+    ]
+
+
+def forwarded_target_groups(model: StackModel, holder: PolicyResource, prop: str) -> list[PolicyResource]:
+    """Target groups an action list (a listener's ``defaultActions``, a rule's ``actions``) forwards to."""
+    values: list[Any] = []
+    for action in elements(get(holder.props, prop)):
+        values.append(get(action, "targetGroupArn"))
+        values += [get(g, "arn") for g in elements(get(action, "forward", "targetGroups"))]
+    values = [v for v in values if v is not None]
+    if not values:
+        return []
+    return model.resolve(holder, (prop,), TARGET_GROUPS, ("arn", "id"), value=values).targets
+
+
+@dataclass
+class Route:
+    """One way traffic reaches a target group: a load balancer, its listener, and the rule's conditions."""
+
+    load_balancer: PolicyResource
+    listener: PolicyResource
+    rule: PolicyResource | None
+    hosts: list[str]
+    paths: list[str]
+    priority: int | None
+
+    @property
+    def label(self) -> str:
+        """``api.example.com /v1/*`` or ``/*`` — how a diagram names the route."""
+        if self.rule is None:
+            return "default"
+        return " ".join([*self.hosts, *self.paths]) or f"rule {self.priority}"
+
+
+def target_group_routes(model: StackModel, target_group: PolicyResource) -> list[Route]:
+    """Every listener default action and listener rule that forwards to ``target_group``."""
+    out: list[Route] = []
+    for lb in model.of(LOAD_BALANCERS):
+        for listener in listeners_of(model, lb):
+            if target_group in forwarded_target_groups(model, listener, "defaultActions"):
+                out.append(Route(lb, listener, None, [], [], None))
+            for rule in listener_rules_of(model, listener):
+                if target_group not in forwarded_target_groups(model, rule, "actions"):
+                    continue
+                hosts: list[str] = []
+                paths: list[str] = []
+                for condition in elements(get(rule.props, "conditions")):
+                    hosts += strings(get(condition, "hostHeader", "values"))[0]
+                    paths += strings(get(condition, "pathPattern", "values"))[0]
+                out.append(Route(lb, listener, rule, hosts, paths, as_int(get(rule.props, "priority"))))
+    return out
+
+
+def asg_load_balancers(model: StackModel, asg: PolicyResource) -> list[PolicyResource]:
+    """The load balancers whose listeners forward to one of the ASG's target groups."""
+    found: list[PolicyResource] = []
+    for group in asg_target_groups(model, asg):
+        _extend(found, [route.load_balancer for route in target_group_routes(model, group)])
+    return found
+
+
+# --- security groups -------------------------------------------------------------------------------
+
+
+def security_groups_of(model: StackModel, res: PolicyResource) -> list[PolicyResource]:
+    """The security groups of a load balancer, instance, cache, database, ECS service or an ASG's template."""
+    if res.resource_type == ASG:
+        template = asg_launch_template(model, res)
+        return security_groups_of(model, template) if template is not None else []
+    found: list[PolicyResource] = []
+    for prop in ("securityGroups", "vpcSecurityGroupIds", "securityGroupIds"):
+        if get(res.props, prop) is not None:
+            _extend(found, model.resolve(res, (prop,), SECURITY_GROUPS, ("id",)).targets)
+    for i, interface in enumerate(elements(get(res.props, "networkInterfaces"))):
+        if get(interface, "securityGroups") is not None:
+            value = get(interface, "securityGroups")
+            _extend(found, model.resolve(res, ("networkInterfaces", i), SECURITY_GROUPS, value=value).targets)
+    network = get(res.props, "networkConfiguration")
+    if network is not None and get(network, "securityGroups") is not None:
+        value = get(network, "securityGroups")
+        _extend(found, model.resolve(res, ("networkConfiguration",), SECURITY_GROUPS, value=value).targets)
+    return found
+
+
+def ingress_sources(model: StackModel, group: PolicyResource) -> list[PolicyResource]:
+    """Security groups that ``group`` admits traffic from (inline, ``SecurityGroupRule`` or ingress rules)."""
+    found: list[PolicyResource] = []
+    for i, ingress in enumerate(elements(get(group.props, "ingress"))):
+        if elements(get(ingress, "securityGroups")):
+            value = get(ingress, "securityGroups")
+            _extend(found, model.resolve(group, ("ingress", i), SECURITY_GROUPS, value=value).targets)
+    for rule in model.of(SG_INGRESS_RULE, SG_RULE):
+        if rule.resource_type == SG_RULE and lower(get(rule.props, "type")) != "ingress":
+            continue
+        if group not in model.resolve(rule, ("securityGroupId",), SECURITY_GROUPS).targets:
+            continue
+        key = (
+            "referencedSecurityGroupId" if rule.resource_type == SG_INGRESS_RULE else "sourceSecurityGroupId"
+        )
+        if get(rule.props, key) is not None:
+            _extend(found, model.resolve(rule, (key,), SECURITY_GROUPS).targets)
+    return found
+
+
+def admits(model: StackModel, target: PolicyResource, source: PolicyResource) -> bool:
+    """Whether a security group of ``target`` admits traffic from a security group of ``source``."""
+    sources = {g.urn for g in security_groups_of(model, source)}
+    return any(
+        s.urn in sources for group in security_groups_of(model, target) for s in ingress_sources(model, group)
+    )
+
+
+# --- databases -------------------------------------------------------------------------------------
+
+RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+RDS_SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
+DATABASE_TYPES: tuple[str, ...] = (RDS_INSTANCE, RDS_CLUSTER, RDS_CLUSTER_INSTANCE)
+
+
+@dataclass
+class DatabaseNode:
+    """One database server: the primary (or Aurora writer), its Multi-AZ standby, a replica or reader."""
+
+    resource: PolicyResource
+    role: str  # primary, standby, replica, writer, reader
+    az: str | None
+    instance_class: str | None
+
+
+def database_subnet_azs(model: StackModel, res: PolicyResource) -> list[str]:
+    """The AZs of a database's DB subnet group, in subnet order."""
+    groups = model.resolve(res, ("dbSubnetGroupName",), [RDS_SUBNET_GROUP], ("name", "id")).targets
+    azs: list[str] = []
+    for group in groups:
+        for subnet in model.resolve(group, ("subnetIds",), SUBNETS).targets:
+            az = subnet_az(subnet)
+            if az and az not in azs:
+                azs.append(az)
+    return azs
+
+
+def replica_source(model: StackModel, instance: PolicyResource) -> PolicyResource | None:
+    """The instance a read replica replicates (``replicateSourceDb``: identifier, ARN or id)."""
+    if get(instance.props, "replicateSourceDb") is None:
+        return None
+    hits = model.resolve(
+        instance, ("replicateSourceDb",), [RDS_INSTANCE], ("identifier", "arn", "id")
+    ).targets
+    return hits[0] if hits else None
+
+
+def cluster_instances(model: StackModel, cluster: PolicyResource) -> list[PolicyResource]:
+    """The Aurora instances of a cluster (by ``clusterIdentifier``)."""
+    return [
+        i
+        for i in model.of(RDS_CLUSTER_INSTANCE)
+        if cluster
+        in model.resolve(i, ("clusterIdentifier",), [RDS_CLUSTER], ("clusterIdentifier", "id")).targets
+    ]
+
+
+def database_nodes(model: StackModel, res: PolicyResource) -> list[DatabaseNode]:
+    """The servers of an RDS instance (primary + standby when Multi-AZ) or an Aurora cluster (writer + readers).
+
+    A read replica is its own resource and is one ``replica`` node; a primary without a known AZ is placed
+    in its subnet group's first AZ and the standby in the next one, as RDS picks them.
+    """
+    if res.resource_type == RDS_CLUSTER:
+        members = cluster_instances(model, res)
+        azs = database_subnet_azs(model, res) or strings(get(res.props, "availabilityZones"))[0]
+        out = []
+        for i, member in enumerate(members):
+            az = as_str(get(member.props, "availabilityZone")) or (azs[i % len(azs)] if azs else None)
+            klass = as_str(get(member.props, "instanceClass"))
+            out.append(DatabaseNode(member, "writer" if i == 0 else "reader", az, klass))
+        return out
+    if res.resource_type != RDS_INSTANCE:
+        return []
+    klass = as_str(get(res.props, "instanceClass"))
+    azs = database_subnet_azs(model, res)
+    az = as_str(get(res.props, "availabilityZone"))
+    if replica_source(model, res) is not None or get(res.props, "replicateSourceDb") is not None:
+        return [DatabaseNode(res, "replica", az or (azs[-1] if azs else None), klass)]
+    primary_az = az or (azs[0] if azs else None)
+    nodes = [DatabaseNode(res, "primary", primary_az, klass)]
+    if as_bool(get(res.props, "multiAz")):
+        others = [a for a in azs if a != primary_az]
+        nodes.append(DatabaseNode(res, "standby", others[0] if others else None, klass))
+    return nodes
+
+
+# --- queues: dead-letter targets -------------------------------------------------------------------
+
+
+def dead_letter_target(model: StackModel, queue: PolicyResource) -> PolicyResource | None:
+    """The dead-letter queue a queue redrives to (inline ``redrivePolicy`` or a ``RedrivePolicy`` resource)."""
+    owners: list[tuple[PolicyResource, str]] = [(queue, "redrivePolicy")]
+    for attached in model.of(REDRIVE_POLICY):
+        if queue in model.resolve(attached, ("queueUrl",), [QUEUE], ("url", "id")).targets:
+            owners.append((attached, "redrivePolicy"))
+    for owner, prop in owners:
+        raw = get(owner.props, prop)
+        if raw is None:
+            continue
+        policy = parse_json(raw)
+        target = get(policy, "deadLetterTargetArn") if policy is not None else UNKNOWN
+        hits = model.resolve(owner, (prop,), [QUEUE], ("arn",), value=target).targets
+        hits = [h for h in hits if h.urn != queue.urn]
+        if hits:
+            return hits[0]
+    return None
 
 
 # --- alarms ----------------------------------------------------------------------------------------

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from tests.helpers import REPO, TESTS, run_cli
-from tierup.cost import PriceTable, alarm_metrics
-from tierup.errors import TierupError
+from tierup.cost import PriceTable, Unpriced, alarm_metrics, database_vcpus, schedule_invocations_per_month
 
 SMALL = TESTS / "cost" / "projects" / "small"
+TIERS = TESTS / "cost" / "projects" / "tiers"
 TABLE = json.loads((REPO / "tierup" / "data" / "prices.json").read_text())
 US = TABLE["regions"]["us-east-1"]
 H = 730  # hours in a month
@@ -53,11 +53,29 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.Compl
         tmp_path_factory.mktemp("invalid"), "dev", "  tierup:usage:\n    requestPerSecond: 5\n"
     )
     json_format = ("--format", "json")
+    prices = tmp_path_factory.mktemp("prices")
+    override = prices / "override.json"
+    override.write_text(
+        json.dumps(
+            {"asOf": "2026-06-01", "regions": {"us-east-1": {"ec2": {"t4g.small": 1.0, "z9.huge": 2.0}}}}
+        )
+    )
+    bad_price = prices / "bad.json"
+    bad_price.write_text(json.dumps({"regions": {"us-east-1": {"rates": {"natGatewayHours": 0.05}}}}))
+    negative = prices / "negative.json"
+    negative.write_text(json.dumps({"regions": {"us-east-1": {"ec2": {"t4g.small": -1}}}}))
     calls: dict[str, tuple[str | Path, ...]] = {
         "small": ("cost", SMALL, "--stack", "prod", *json_format),
         "euw": ("cost", SMALL, "--stack", "euw", *json_format),
         "bad": ("cost", SMALL, "--stack", "bad"),
         "text": ("cost", SMALL, "--stack", "prod"),
+        "tiers": ("cost", TIERS, "--stack", "prod", *json_format),
+        "tiers_text": ("cost", TIERS, "--stack", "prod"),
+        "nowhere": ("cost", TIERS, "--stack", "nowhere", *json_format),
+        "override": ("cost", SMALL, "--stack", "bad", "--prices", override, *json_format),
+        "bad_price": ("cost", SMALL, "--stack", "prod", "--prices", bad_price),
+        "negative": ("cost", SMALL, "--stack", "prod", "--prices", negative),
+        "missing_price": ("cost", SMALL, "--stack", "prod", "--prices", prices / "missing.json"),
         "markdown": ("cost", SMALL, "--stack", "prod", "--format", "markdown"),
         "usage": ("cost", usage, "--stack", "staging", *json_format),
         "invalid": ("cost", invalid, "--stack", "dev"),
@@ -174,23 +192,83 @@ def test_prices_follow_the_region(runs):
     assert eu["rates"]["natGatewayHour"] != US["rates"]["natGatewayHour"]
 
 
-def test_unknown_instance_type_is_one_line_exit_2(runs):
+def test_unknown_instance_type_is_listed_unpriced_not_fatal(runs):
     result = runs["bad"]
-    assert result.returncode == 2
-    assert result.stdout == ""
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert "TOTAL (+ 1 unpriced resource)" in text
+    assert "aws:autoscaling/group:Group app (app app): no price for EC2 z9.huge in us-east-1" in text
+    assert "EC2 t4g.micro" in text  # the rest is still priced
+
+
+def test_unknown_region_prices_nothing_of_it_and_lists_every_billed_resource(runs):
+    nowhere = report(runs, "nowhere")
+    assert nowhere["total"] == 0 and nowhere["tiers"] == []
+    reasons = {u["resource"]: u["reason"] for u in nowhere["unpriced"]}
+    assert reasons["main"] == "no prices for region me-central-1 (the table covers 16 regions)"
+    assert nowhere["unpricedCount"] == len(nowhere["unpriced"]) == 23
+    with pytest.raises(Unpriced, match="no prices for region ap-east-9"):
+        PriceTable.shipped().rate("ap-east-9", "natGatewayHour")
+
+
+def test_table_covers_current_families_in_common_regions():
+    families = ["t2", "t3", "t4g", "m7g", "m7i", "c7g", "c7i", "r7g", "r7i", "m8g", "c8g", "a1", "i4i"]
+    common = [
+        "us-east-1",
+        "us-east-2",
+        "us-west-2",
+        "eu-west-1",
+        "eu-central-1",
+        "ap-southeast-1",
+        "ap-northeast-1",
+    ]
+    table = PriceTable.shipped()
+    for region in common:
+        for family in families:
+            assert table.ec2(region, f"{family}.large" if family != "t2" else "t2.micro") > 0, (
+                region,
+                family,
+            )
+        for node in ("cache.t4g.micro", "cache.r7g.large", "cache.m7g.xlarge"):
+            assert table.cache_node(region, "redis", node) > table.cache_node(region, "valkey", node) > 0
+        for engine, klass in (
+            ("postgres", "db.t4g.micro"),
+            ("mysql", "db.r7g.large"),
+            ("aurora-postgresql", "db.r6g.large"),
+        ):
+            assert table.database(region, engine, klass) > 0
+    assert TABLE["compiled"] and "OFFLINE" in TABLE["source"]
+    assert table.ec2("us-east-1", "t2.micro") == 0.0116 and table.ec2("us-east-1", "m7g.large") == 0.0816
+
+
+def test_prices_file_overrides_and_extends(runs):
+    result = report(runs, "override")
+    got = lines_of(result)
+    assert got[("app", "EC2 z9.huge")]["unitPrice"] == 2.0  # extended: now priced
+    assert result["unpricedCount"] == 0
+    assert result["pricesAsOf"] == "2026-06-01"
+    assert got[("workers", "EC2 t4g.micro")]["unitPrice"] == US["ec2"]["t4g.micro"]  # the rest is shipped
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "bad_price",
+            "bad.json: regions.us-east-1.rates.natGatewayHours: unknown rate (did you mean natGatewayHour?)",
+        ),
+        (
+            "negative",
+            "negative.json: regions.us-east-1.ec2.t4g.small: must be a non-negative number (got -1)",
+        ),
+        ("missing_price", "missing.json: --prices: can't read the price file"),
+    ],
+)
+def test_invalid_prices_file_is_one_line_exit_2(runs, name, expected):
+    result = runs[name]
+    assert result.returncode == 2 and result.stdout == ""
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1
-    assert lines[0].startswith("error: no price for EC2 instance type 'z9.huge' in us-east-1")
-    assert "Traceback" not in result.stderr
-
-
-def test_unknown_region_is_one_readable_error():
-    with pytest.raises(TierupError) as caught:
-        PriceTable.shipped().rate("ap-south-1", "natGatewayHour")
-    assert str(caught.value) == (
-        f"no prices for region 'ap-south-1' in tierup's price table (as of {TABLE['asOf']});"
-        " it covers us-east-1, us-west-2, eu-west-1, eu-central-1"
-    )
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], lines
 
 
 def test_usage_block_changes_the_usage_lines(runs, reference):
@@ -254,7 +332,9 @@ def test_text_and_markdown_formats(runs):
     markdown = runs["markdown"]
     assert markdown.returncode == 0, markdown.stderr
     assert "| tier | item | quantity | unit price | monthly |" in markdown.stdout
-    assert "| app | EC2 t4g.small | 1,460 instance-hour | $0.0168 | $24.53 |" in markdown.stdout
+    assert (
+        "| app app | EC2 t4g.small | 1,460 instance-hour | $0.0168 | $24.53 |" in markdown.stdout
+    )  # named: the ASG
     assert "| **total** | | | | **$135.67** |" in markdown.stdout
 
 
@@ -280,3 +360,118 @@ def test_text_and_markdown_formats(runs):
 )
 def test_alarm_metrics_as_cloudwatch_bills_them(props, expected):
     assert alarm_metrics(props) == expected
+
+
+# ---- named tiers and the revision-2 resources (projects/tiers) ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiers(runs) -> dict[str, Any]:
+    return report(runs, "tiers")
+
+
+def section(report: dict[str, Any], label: str) -> dict[str, dict[str, Any]]:
+    found = [t for t in report["tiers"] if t["label"] == label]
+    assert len(found) == 1, [t["label"] for t in report["tiers"]]
+    assert found[0]["monthly"] == pytest.approx(sum(line["monthly"] for line in found[0]["lines"]), abs=0.02)
+    return {line["item"]: line for line in found[0]["lines"]}
+
+
+def test_each_named_tier_has_its_own_lines_and_subtotal(tiers):
+    labels = [t["label"] for t in tiers["tiers"]]
+    assert labels == [
+        "load balancer", "app web", "app api", "app legacy", "containers", "functions", "database main", "database reports",
+        "queue emails", "queue images", "workers images", "schedule nightly", "edge", "alarms",
+    ]  # fmt: skip
+    assert [(t["tier"], t["name"]) for t in tiers["tiers"]][1:3] == [("app", "web"), ("app", "api")]
+    assert section(tiers, "app web")["EC2 t4g.small"]["quantity"] == 2 * H
+    assert section(tiers, "app api")["EC2 t4g.medium"]["quantity"] == 2 * H
+    assert section(tiers, "workers images")["EC2 c7g.large"]["unitPrice"] == US["ec2"]["c7g.large"]
+    assert section(tiers, "queue emails")["SQS requests (standard)"]["quantity"] == pytest.approx(1.5)
+
+
+def test_an_asg_reached_only_through_an_attachment_is_an_app_tier(tiers):
+    """The pack's model (aws.autoscaling.Attachment) decides, so cost agrees with the policies."""
+    assert section(tiers, "app legacy")["EC2 t3.micro"]["quantity"] == H
+
+
+def test_database_lines_match_the_hand_computed_figures(tiers):
+    rates, rds = US["rates"], US["rds"]["postgres"]
+    lines = section(tiers, "database main")
+    expected = {
+        "RDS db.t4g.small (postgres Multi-AZ)": (2 * H, rds["db.t4g.small"]),  # Multi-AZ: twice the hours
+        "RDS gp3 storage Multi-AZ": (2 * 50, rates["rdsGp3GbMonth"]),  # and twice the storage
+        "RDS backup storage beyond the free copy (7 days)": (50 * 0.05 * 7, rates["rdsBackupGbMonth"]),
+        "Performance Insights retention (31 days)": (2 * 2, rates["rdsPerformanceInsightsVcpuMonth"]),
+        "read replica db.t4g.small (postgres)": (H, rds["db.t4g.small"]),
+        "RDS gp3 storage": (50, rates["rdsGp3GbMonth"]),  # the replica's, type inherited from its source
+    }
+    assert set(lines) == set(expected)
+    for item, (quantity, price) in expected.items():
+        assert lines[item]["quantity"] == pytest.approx(quantity), item
+        assert lines[item]["unitPrice"] == price, item
+
+
+def test_fargate_lambda_waf_zone_schedule_and_free_certificate(tiers):
+    rates = US["rates"]
+    containers = section(tiers, "containers")
+    assert containers["Fargate vCPU (Arm)"]["quantity"] == pytest.approx(2 * 0.5 * H)
+    assert containers["Fargate memory (Arm)"]["quantity"] == pytest.approx(2 * 1 * H)
+    assert containers["Fargate vCPU (Arm)"]["unitPrice"] == rates["fargateArmVcpuHour"]
+    functions = section(tiers, "functions")
+    assert functions["Lambda requests"]["quantity"] == 1
+    assert functions["Lambda compute (x86)"]["quantity"] == pytest.approx(1_000_000 * 0.2 * 0.5)
+    edge = section(tiers, "edge")
+    assert (edge["WAF web ACL"]["monthly"], edge["WAF rules"]["quantity"]) == (5.0, 2)
+    assert edge["WAF requests"]["quantity"] == pytest.approx(10 * 3600 * H / 1e6)
+    assert edge["Route 53 hosted zone"]["monthly"] == 0.5
+    schedule = section(tiers, "schedule nightly")
+    (line,) = schedule.values()
+    assert line["quantity"] == pytest.approx(H / 24) and line["monthly"] == 0  # daily, inside the free tier
+    assert not any("acm" in u["type"] for u in tiers["unpriced"])
+
+
+def test_unpriced_resources_are_listed_and_counted_in_the_total_line(runs, tiers):
+    assert tiers["unpricedCount"] == 1
+    (unpriced,) = tiers["unpriced"]
+    assert (unpriced["type"], unpriced["resource"]) == ("aws:redshift/cluster:Cluster", "warehouse")
+    assert tiers["total"] == pytest.approx(sum(t["monthly"] for t in tiers["tiers"]), abs=0.05)
+    text = runs["tiers_text"].stdout
+    assert "TOTAL (+ 1 unpriced resource)" in text
+    assert "Unpriced (1, not in the total):" in text
+    assert "app api total" in text and "workers images total" in text
+
+
+@pytest.mark.parametrize(
+    ("expression", "per_month"),
+    [
+        ("rate(5 minutes)", H * 12),
+        ("rate(1 hour)", H),
+        ("rate(1 day)", H / 24),
+        ("cron(0 3 * * ? *)", H / 24),
+        ("cron(*/15 * * * ? *)", H * 4),
+        ("cron(0 9 ? * MON-FRI *)", H / 24 / 7),  # named weekdays count as one listed value
+        ("cron(0 9 ? * 2-6 *)", 5 * H / 24 / 7),
+        ("at(2026-01-01T00:00:00)", 1),
+        ("nonsense", 0),
+    ],
+)
+def test_schedule_invocations_per_month(expression, per_month):
+    assert schedule_invocations_per_month(expression) == pytest.approx(per_month)
+
+
+@pytest.mark.parametrize(
+    ("klass", "vcpus"),
+    [("db.t4g.micro", 2), ("db.m7g.large", 2), ("db.r6g.xlarge", 4), ("db.r6g.4xlarge", 16)],
+)
+def test_database_vcpus(klass, vcpus):
+    assert database_vcpus(klass) == vcpus
+
+
+def test_aurora_instances_and_cluster_storage(tiers):
+    lines = section(tiers, "database reports")
+    price = US["rds"]["aurora-postgresql"]["db.r7g.large"]
+    assert lines["Aurora db.r7g.large (aurora-postgresql)"]["quantity"] == 2 * H  # writer + reader
+    assert lines["Aurora db.r7g.large (aurora-postgresql)"]["unitPrice"] == price
+    assert lines["Aurora storage"]["quantity"] == 20  # the stated assumption
+    assert tiers["assumptions"]["auroraStorageGb"] == 20

@@ -19,6 +19,8 @@ from tierup.graph import Diagram, Edge, Node
 
 RAW = TESTS / "policies" / "raw_project"
 SMALL = TESTS / "cost" / "projects" / "small"
+TIERS = TESTS / "cost" / "projects" / "tiers"
+BARE = TESTS / "graph" / "projects" / "bare"
 
 
 @dataclass
@@ -65,6 +67,10 @@ class Mermaid:
     def linked(self, source: str, target: str, label: str = "", dashed: bool = False) -> bool:
         return (source, target, label, dashed) in self.edges
 
+    def label_of(self, source: str, target: str) -> str | None:
+        """The label of the edge source → target (None when there is none)."""
+        return next((label for a, b, label, _ in self.edges if (a, b) == (source, target)), None)
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
@@ -76,6 +82,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.Compl
         "prod-dot": ("graph", REPO, "--stack", "prod", "--format", "dot"),
         "raw": ("graph", RAW, "--stack", "prod"),
         "small": ("graph", SMALL, "--stack", "prod", "--output", out),
+        "tiers": ("graph", TIERS, "--stack", "prod"),
+        "bare": ("graph", BARE, "--stack", "dev"),
     }
     with ThreadPoolExecutor(4) as pool:
         futures = {name: pool.submit(run_cli, *args) for name, args in calls.items()}
@@ -90,21 +98,21 @@ def chart(runs: dict[str, subprocess.CompletedProcess[str]], name: str) -> Merma
     return Mermaid.parse(result.stdout)
 
 
-def check_tiers(c: Mermaid, zones: list[str]) -> None:
-    """ALB → app in every AZ → cache primary; queue → workers in every AZ; queue → DLQ; alarms → SNS."""
+def check_tiers(c: Mermaid, zones: list[str], az_count: int | None = None) -> None:
+    """ALB → each service (one node per tier) → cache primary; queue → each worker pool; queue → DLQ; alarms → SNS."""
     assert sorted(c.zones) == zones
     alb = c.one("ALB ")
     assert c.linked("users", alb, "HTTPS") or c.linked("users", alb, "HTTP")
     primary = c.one("Valkey primary") if c.ids("Valkey") else c.one("Redis primary")
     queue, dlq = c.one("SQS "), c.one("DLQ ")
-    for zone in zones:
-        app, workers = c.one("app: ", zone), c.one("workers: ", zone)
-        assert c.linked(alb, app), zone
-        assert c.linked(app, primary), zone
-        assert c.linked(queue, workers), zone
+    app, workers = c.one("service "), c.one("worker pool ")
+    assert c.label_of(alb, app) is not None
+    assert c.label_of(app, primary) == ""
+    assert c.label_of(queue, workers) == ""
+    assert f"across {az_count or len(zones)} AZs" in c.labels[app]  # capacity once, for the whole tier
     assert c.linked(queue, dlq, "after 5 receives", dashed=True)
     topic = c.one("SNS ")
-    assert c.linked(c.one("CloudWatch alarms"), topic, "notify")
+    assert any(c.linked(alarms, topic, "notify") for alarms in c.ids("CloudWatch alarms"))
     assert any(c.linked(topic, s) for s in c.ids("email: "))
 
 
@@ -113,7 +121,9 @@ def test_prod_has_three_azs_with_every_tier(runs):
     zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
     check_tiers(c, zones)
     assert c.labels[c.one("ALB ")] == "ALB prod-lb<br/>internet-facing · 3 AZs"
-    assert c.labels[c.one("app: ", "us-east-1a")] == "app: prod-app-asg<br/>t4g.small · 2 to 10 instances"
+    assert c.labels[c.one("service ")].startswith(
+        "service prod-app<br/>t4g.small · 2 to 10 instances across 3 AZs"
+    )
     # the primary and each replica in its own AZ, replicating from the primary
     primary = c.one("Valkey primary", "us-east-1a")
     for n, zone in ((1, "us-east-1b"), (2, "us-east-1c")):
@@ -121,8 +131,8 @@ def test_prod_has_three_azs_with_every_tier(runs):
     # a NAT gateway per AZ; the workers use Redis too; the app sends to the queue
     for zone in zones:
         assert c.linked(c.one("NAT gateway", zone), "internet", "egress")
-        assert c.linked(c.one("workers: ", zone), c.one("Valkey primary"))
-        assert c.linked(c.one("app: ", zone), c.one("SQS "), "enqueue")
+    assert c.linked(c.one("worker pool "), c.one("Valkey primary"))
+    assert c.linked(c.one("service "), c.one("SQS "), "enqueue")
     topic = c.one("SNS ")
     assert c.linked(topic, c.one("email: oncall@example.com"))
     assert c.linked(topic, c.one("https: hooks.example.com"))
@@ -130,7 +140,7 @@ def test_prod_has_three_azs_with_every_tier(runs):
 
 def test_dev_has_two_azs_one_nat_instance_and_a_single_cache_node(runs):
     c = chart(runs, "dev")
-    check_tiers(c, ["us-east-1a", "us-east-1b"])
+    check_tiers(c, ["us-east-1a"], az_count=2)  # only the NAT instance and the cache node sit in an AZ
     assert c.ids("Valkey replica") == []
     assert c.ids("NAT gateway") == []
     assert c.ids("NAT instance", "us-east-1a") and c.linked(c.one("NAT instance"), "internet", "egress")
@@ -146,10 +156,9 @@ def test_prod_dot_has_clusters_per_az_and_the_same_edges(runs):
     assert [label for _, label in clusters] == ["us-east-1a", "us-east-1b", "us-east-1c"]
     edges = re.findall(r'^  "(\w+)" -> "(\w+)"(?: \[(.*)\])?;$', dot, re.M)
     pairs = {(a, b) for a, b, _ in edges}
-    for zone in ("us_east_1a", "us_east_1b", "us_east_1c"):
-        assert ("lb_prod_lb", f"app_prod_app_asg_{zone}") in pairs
-        assert (f"app_prod_app_asg_{zone}", "cache_prod_redis_primary") in pairs
-        assert ("queue_prod_jobs", f"workers_prod_workers_asg_{zone}") in pairs
+    assert ("lb_prod_lb", "app_prod_app") in pairs
+    assert ("app_prod_app", "cache_prod_redis_primary") in pairs
+    assert ("queue_prod_jobs", "workers_prod_workers") in pairs
     assert ("queue_prod_jobs", "queue_prod_jobs_dlq", 'label="after 5 receives", style=dashed') in edges
     assert ("alarms_prod_alarms", "topic_prod_alarms", 'label="notify"') in edges
     assert (
@@ -172,10 +181,66 @@ def test_output_file_and_workers_found_through_their_scaling_policy(runs):
     assert runs["small"].returncode == 0, runs["small"].stderr
     c = Mermaid.parse(runs["small"].stdout)
     queue = c.one("SQS jobs")
-    for zone in ("us-east-1a", "us-east-1b"):
-        assert c.linked(queue, c.one("workers: workers", zone))
-        assert c.linked(c.one("app: app", zone), c.one("Redis primary"))  # the cache's SG admits the app's
-    assert c.ids("workers: ") and not any(c.linked(w, c.one("Redis primary")) for w in c.ids("workers: "))
+    assert c.linked(queue, c.one("worker pool workers"))
+    assert c.linked(c.one("service app"), c.one("Redis primary"))  # the cache's SG admits the app's
+    assert not c.linked(c.one("worker pool workers"), c.one("Redis primary"))
+    assert (
+        c.labels[c.one("worker pool workers")]
+        == "worker pool workers<br/>t4g.micro · 1 to 3 instances across 2 AZs"
+    )
+
+
+def test_named_tiers_one_node_each_with_routes_on_the_load_balancer_edges(runs):
+    c = chart(runs, "tiers")
+    alb = c.one("ALB edge")
+    web, api = c.one("service web"), c.one("service api")
+    assert c.label_of(alb, web) == "/*" and c.label_of(alb, api) == "api.example.com"
+    assert c.labels[web] == "service web<br/>t4g.small · 2 to 6 instances across 3 AZs<br/>1 alarm"
+    assert c.labels[api].startswith("service api<br/>t4g.medium · 2 to 4 instances across 3 AZs")
+    emails, images = c.one("worker pool emails"), c.one("worker pool images")
+    assert c.linked(c.one("SQS emails"), emails) and c.linked(c.one("SQS images"), images)
+    assert not c.linked(c.one("SQS emails"), images)  # each pool on its own queue
+    assert c.linked(c.one("schedule nightly"), c.one("SQS emails"), "sends")
+    assert not any(web in ids or api in ids for ids in c.zones.values())  # a tier is not drawn per AZ
+    # reached only through aws.autoscaling.Attachment: the pack's model links it, so the graph does too
+    assert c.label_of(alb, c.one("service legacy")) == "/*"
+    assert c.linked(c.one("WAF web ACL edge"), alb, "filters", dashed=True)
+    assert c.ids("Lambda function thumbs") and c.ids("ECS service render")
+
+
+def test_database_primary_standby_and_replica_per_az_with_client_edges(runs):
+    c = chart(runs, "tiers")
+    primary = c.one("PostgreSQL primary", "us-east-1a")
+    standby = c.one("PostgreSQL standby", "us-east-1b")
+    replica = c.one("PostgreSQL replica", "us-east-1c")
+    assert c.linked(primary, standby, "sync standby", dashed=True)
+    assert c.linked(primary, replica, "replicates", dashed=True)
+    assert c.labels[primary] == "PostgreSQL primary<br/>main<br/>db.t4g.small"
+    # the database's security group admits web and images, not api or emails
+    assert c.linked(c.one("service web"), primary) and c.linked(c.one("worker pool images"), primary)
+    assert not c.linked(c.one("service api"), primary)
+    assert not c.linked(c.one("worker pool emails"), primary)
+    writer = c.one("Aurora PostgreSQL writer", "us-east-1a")
+    assert c.linked(writer, c.one("Aurora PostgreSQL reader", "us-east-1b"), "replicates", dashed=True)
+
+
+def test_alarm_counts_add_up_to_the_stacks_alarms(runs):
+    c = chart(runs, "tiers")
+    counts = [int(re.search(r"(\d+) alarms?", c.labels[i]).group(1)) for i in c.ids("CloudWatch alarms")]
+    assert sum(counts) == 4  # the four MetricAlarms of projects/tiers
+
+
+def test_a_stack_with_no_tier_says_so_and_draws_its_resources(runs):
+    result = runs["bare"]
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == (
+        "warning: tierup recognised no tier (load balancer, Auto Scaling group, cache, database, queue) in this"
+        " stack; the diagram draws its resources by type"
+    )
+    c = Mermaid.parse(result.stdout)
+    assert c.labels["note"] == "No tier recognised<br/>4 resources, drawn by type"
+    assert c.ids("S3 bucket assets") and c.ids("Lambda function resize")
+    assert c.one("aws:iam/role:Role x1") and c.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment x1")
 
 
 def test_svg_without_graphviz_is_one_line_exit_2(tmp_path):
