@@ -10,6 +10,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from ._base import TierComponent, Transforms, tags
+from ._context import aws_context
 from .network import Network
 
 REDIS_PORT = 6379
@@ -354,10 +355,8 @@ class RedisCache(TierComponent):
                 }
             ]
         else:
-            invoke_opts = pulumi.InvokeOptions(parent=self)
-            region = aws.get_region(opts=invoke_opts).region
-            account = aws.get_caller_identity(opts=invoke_opts).account_id
-            partition = aws.get_partition(opts=invoke_opts).partition
+            where = aws_context(self)
+            region, account, partition = where.region, where.account_id, where.partition
             statements = [
                 {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": self.auth_secret_arn},
                 {
