@@ -25,19 +25,34 @@ from scale import write_project
 
 #: Runs ``python -m pulumi.policy`` under cProfile; SIGTERM (how tierup stops a pack) ends it cleanly.
 PACK_WRAPPER = """\
-import cProfile, runpy, signal, sys
+import cProfile, runpy, signal, sys, threading
 out = sys.argv.pop(1)
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 sys.argv[0] = "pulumi.policy"
-profiler = cProfile.Profile()
-profiler.enable()
+startup, requests, lock = cProfile.Profile(), cProfile.Profile(), threading.Lock()
+from pulumi_policy import policy as sdk  # the analyzer serves from gRPC threads: profile each request
+
+def profiled(method):
+    def serve(self, request, context):
+        with lock:
+            requests.enable()
+            try:
+                return method(self, request, context)
+            finally:
+                requests.disable()
+    return serve
+
+for name in ("Analyze", "AnalyzeStack"):
+    setattr(sdk._PolicyAnalyzerServicer, name, profiled(getattr(sdk._PolicyAnalyzerServicer, name)))
+startup.enable()
 try:
     runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
 except SystemExit:
     pass
 finally:
-    profiler.disable()
-    profiler.dump_stats(out)
+    startup.disable()
+    startup.dump_stats(out.replace(".prof", "-startup.prof"))
+    requests.dump_stats(out)
 """
 
 

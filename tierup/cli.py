@@ -58,12 +58,9 @@ def plan(
 ) -> None:
     """Evaluate the stack offline and print the resource tree or the plan JSON."""
     evaluation, environment = evaluate_project(directory, stack, debug=_State.debug)
-    if format is PlanFormat.json:
-        typer.echo(json.dumps(evaluation.plan(environment), indent=2))
-    else:
-        from tierup.plan import render_text
+    from tierup.plan import render_json, render_text
 
-        typer.echo(render_text(evaluation, environment))
+    typer.echo((render_json if format is PlanFormat.json else render_text)(evaluation, environment))
 
 
 class CheckFormat(StrEnum):
