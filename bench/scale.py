@@ -125,6 +125,7 @@ def main() -> None:
     parser.add_argument("--copies", type=int, nargs="+", default=[1, 5, 10, 20])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--commands", nargs="+", default=["plan", "check"], choices=["plan", "check"])
+    parser.add_argument("--warmups", type=int, default=1, help="unmeasured runs before each measured set")
     parser.add_argument("--no-floor", action="store_true", help="skip the import floor")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
@@ -144,7 +145,7 @@ def main() -> None:
         for n in args.copies:
             for command in args.commands:
                 argv = [tierup, command, str(projects[n]), "--stack", "prod"]
-                rows.append(describe(f"{command} {n}x", measure(argv, root, args.runs)))
+                rows.append(describe(f"{command} {n}x", measure(argv, root, args.runs, args.warmups)))
                 print(line(rows[-1]), flush=True)
         if importlib.util.find_spec("checkov") is not None:
             for row in checkov_rows(root, args.copies, args.runs):

@@ -7,9 +7,11 @@ few thousand resources that decoding is most of the pack's time. :func:`install`
 steps for the duration of one ``Analyze``/``AnalyzeStack`` call: the first policy decodes, the
 others reuse the result.
 
-What policies see does not change: each still gets its own ``unknown_checking_proxy`` (a fresh
-copy of the containers) over the same decoded values, so a policy that writes to its arguments
-cannot affect another. Outside those two calls (``Configure``, ``Remediate``, …) nothing is
+The read-checking proxies the policies get (``unknown_checking_proxy``) are built once per
+resource and request too: each call gets its own top-level mapping over the shared nested
+proxies, so what every policy reads is what the SDK would have given it, and a policy that sets a
+top-level key changes only its own view (the rules only read: a policy writing into a nested value
+of its arguments would be seen by the policies after it). Outside those two calls (``Configure``, ``Remediate``, …) nothing is
 memoized. Set ``TIERUP_PACK_DECODE_CACHE=0`` to run the SDK as shipped (tests compare both).
 
 Only ``pulumi_policy`` and ``protobuf`` are needed: the pack still runs as
@@ -65,6 +67,21 @@ def _memoized(fn: Callable[..., Any]) -> Callable[..., Any]:
     return cached
 
 
+def _fresh_top(shared_proxy: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The proxy tree built once per request, under a top level of each call's own (a policy that sets
+    ``props[key]`` changes only its own view, as with the SDK's fresh proxies)."""
+    from pulumi_policy.proxy import _DictProxy
+
+    @functools.wraps(shared_proxy)
+    def proxy(props: Any) -> Any:
+        tree = shared_proxy(props)
+        if _memo() is None or not isinstance(tree, _DictProxy):
+            return tree
+        return _DictProxy(dict(tree["__target"]), [])
+
+    return proxy
+
+
 def install() -> bool:
     """Memoize the analyzer's decoding (idempotent); False when disabled or the SDK's shape is unknown."""
     if os.environ.get("TIERUP_PACK_DECODE_CACHE", "1") == "0":
@@ -84,6 +101,9 @@ def install() -> bool:
     memo_json.MessageToDict = _memoized(json_format.MessageToDict)
     sdk.json_format = memo_json  # type: ignore[assignment]
     sdk.deserialize_properties = _memoized(deserialize)
+    proxy = getattr(sdk, "unknown_checking_proxy", None)
+    if proxy is not None:
+        sdk.unknown_checking_proxy = _fresh_top(_memoized(proxy))
     for name in ("Analyze", "AnalyzeStack"):
         setattr(servicer, name, _during_request(getattr(servicer, name)))
     servicer._tierup_decode_cache = True
