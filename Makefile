@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench wheel clean
+.PHONY: demo test lint bench bench-scale wheel clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/plan_latency.py
 	$(BIN)/python bench/check_latency.py
+
+# N copies (1, 5, 10, 20) of the reference architecture in one stack: plan and check CPU, wall, peak RSS
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale.py
 
 wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --outdir dist .

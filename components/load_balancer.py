@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +12,7 @@ import pulumi_aws as aws
 from tierup.routing import RouteTable
 
 from ._base import TierComponent, Transforms, tags
+from ._context import aws_context, elb_service_account_arn
 from .network import Network
 
 #: TLS 1.3 with TLS 1.2 fallback: AWS's recommended policy for HTTPS listeners.
@@ -246,14 +246,14 @@ class LoadBalancer(TierComponent):
 
     def _log_delivery_policy(self, bucket: aws.s3.Bucket) -> dict[str, Any]:
         """Who may write logs: the ELB log-delivery service (and the region's legacy ELB account)."""
-        invoke_opts = pulumi.InvokeOptions(parent=self)
-        account = aws.get_caller_identity(opts=invoke_opts).account_id
+        account = aws_context(self).account_id
         objects = pulumi.Output.concat(bucket.arn, f"/AWSLogs/{account}/*")
         principals: list[dict[str, Any]] = [{"Service": LOG_DELIVERY_PRINCIPAL}]
         # Regions opened before August 2022 deliver from a regional ELB account too; newer regions have
         # none (the lookup fails there) and the service principal above is all they need.
-        with contextlib.suppress(Exception):
-            principals.append({"AWS": aws.elb.get_service_account(opts=invoke_opts).arn})
+        legacy_account = elb_service_account_arn(self)
+        if legacy_account:
+            principals.append({"AWS": legacy_account})
         statements: list[dict[str, Any]] = [
             {
                 "Sid": f"ElbLogDelivery{i}",

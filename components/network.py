@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._base import TierComponent, Transforms, tags
+from ._context import availability_zones, aws_context
 
 NatMode = Literal["per-az", "single", "instance", "none"]
 NAT_MODES: tuple[str, ...] = ("per-az", "single", "instance", "none")
@@ -224,12 +225,11 @@ class Network(TierComponent):
     def _pick_azs(self) -> list[str]:
         names = self._args.availability_zones
         if names is None:
-            found = aws.get_availability_zones(
+            names = availability_zones(
+                self,
                 state="available",
                 filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
-                opts=pulumi.InvokeOptions(parent=self),
             )
-            names = list(found.names)
         if len(names) < self._args.az_count:
             raise ValueError(
                 f"Network '{self._name}': az_count {self._args.az_count} exceeds the {len(names)} "
@@ -444,10 +444,8 @@ class Network(TierComponent):
         self.flow_log = None
         if not self._args.flow_logs:
             return
-        invoke_opts = pulumi.InvokeOptions(parent=self)
-        account = aws.get_caller_identity(opts=invoke_opts).account_id
-        partition = aws.get_partition(opts=invoke_opts).partition
-        region = aws.get_region(opts=invoke_opts).region
+        where = aws_context(self)
+        account, partition, region = where.account_id, where.partition, where.region
         group = self.child(
             "flow_log_group",
             aws.cloudwatch.LogGroup,
@@ -525,7 +523,7 @@ class Network(TierComponent):
         )
 
     def _create_s3_endpoint(self) -> None:
-        region = aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
+        region = aws_context(self).region
         self.s3_endpoint = self.child(
             "s3_endpoint",
             aws.ec2.VpcEndpoint,
@@ -552,7 +550,7 @@ class Network(TierComponent):
         services = self.endpoint_services()
         if not services:
             return
-        region = aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
+        region = aws_context(self).region
         group = self.endpoint_security_group = self._create_endpoint_security_group()
         for service in services:
             self.interface_endpoints[service] = self._create_interface_endpoint(service, region, group)

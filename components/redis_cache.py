@@ -12,6 +12,7 @@ import pulumi_random as random
 from tierup.aws_facts import MAXMEMORY_POLICIES
 
 from ._base import TierComponent, Transforms, tags
+from ._context import aws_context
 from ._tier import Client, Grantee, role_of, security_group_of
 from .network import Network
 
@@ -345,10 +346,8 @@ class RedisCache(TierComponent):
                 }
             ]
         else:
-            invoke_opts = pulumi.InvokeOptions(parent=self)
-            region = aws.get_region(opts=invoke_opts).region
-            account = aws.get_caller_identity(opts=invoke_opts).account_id
-            partition = aws.get_partition(opts=invoke_opts).partition
+            where = aws_context(self)
+            region, account, partition = where.region, where.account_id, where.partition
             statements = [
                 {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": self.auth_secret_arn},
                 {

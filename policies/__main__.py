@@ -1,11 +1,14 @@
 """The tierup-resilience policy pack: ``pulumi preview --policy-pack <this dir>`` and ``tierup check``.
 
 Started as ``python -m pulumi.policy <engine address> <this dir>``: the directory is on ``sys.path[0]``,
-so the rules import as the local package ``rules``.
+so the rules import as the local package ``rules`` (and the decoding cache as ``_decode_cache``).
 """
 
+import _decode_cache
 from pulumi_policy import EnforcementLevel, PolicyPack
 from rules import ALL_POLICIES
+
+_decode_cache.install()  # each resource decoded once per request, not once per policy
 
 PolicyPack(
     "tierup-resilience",

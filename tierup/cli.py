@@ -99,12 +99,9 @@ def plan(
     evaluation, environment = evaluate_project(
         directory, stack, environment=_environment(environment), debug=_State.debug
     )
-    if format is PlanFormat.json:
-        typer.echo(json.dumps(evaluation.plan(environment), indent=2))
-    else:
-        from tierup.plan import render_text
+    from tierup.plan import render_json, render_text
 
-        typer.echo(render_text(evaluation, environment))
+    typer.echo((render_json if format is PlanFormat.json else render_text)(evaluation, environment))
 
 
 class CheckFormat(StrEnum):

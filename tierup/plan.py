@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from typing import Any
 
 from tierup.engine.evaluation import STACK_TYPE, Evaluation, ResourceRecord
 
@@ -12,6 +14,26 @@ def _label(r: ResourceRecord) -> str:
     if r.ignore_changes:
         flags.append("ignores " + ", ".join(r.ignore_changes))
     return f"{r.type}  {r.name}" + (f"  [{'; '.join(flags)}]" if flags else "")
+
+
+def plan_document(evaluation: Evaluation, environment: str | None) -> dict[str, Any]:
+    """The ``plan --format json`` document (DESIGN §6), the same bytes on every run of the same stack.
+
+    Resources keep the program's declaration order; each ``dependencies`` list is sorted, because the
+    SDK gathers a resource's dependencies in a set, whose order changes from one process to the next.
+    """
+    document = evaluation.plan(environment)
+    for resource in document["resources"]:
+        resource["dependencies"] = sorted(resource["dependencies"])
+    return document
+
+
+def render_json(evaluation: Evaluation, environment: str | None) -> str:
+    """``tierup plan --format json``::
+
+    print(render_json(evaluate(".", "prod"), "prod"))
+    """
+    return json.dumps(plan_document(evaluation, environment), indent=2)
 
 
 def render_text(evaluation: Evaluation, environment: str | None) -> str:

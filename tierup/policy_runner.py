@@ -87,9 +87,9 @@ class Violation:
 
 
 def _proto() -> tuple[Any, Any, Any]:
-    from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
+    from tierup._rpc import proto  # Pulumi's stubs without importing the whole SDK in the CLI
 
-    return analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
+    return proto("analyzer_pb2"), proto("analyzer_pb2_grpc"), proto("plugin_pb2")
 
 
 def read_manifest(pack_dir: Path) -> dict[str, Any]:
@@ -127,7 +127,10 @@ class _EngineLog:
     def __init__(self) -> None:
         import grpc
         from google.protobuf import empty_pb2
-        from pulumi.runtime.proto import engine_pb2_grpc
+
+        from tierup._rpc import proto
+
+        engine_pb2_grpc = proto("engine_pb2_grpc")
 
         self.messages: list[str] = []
         outer = self

@@ -9,6 +9,7 @@ dependencies, property dependencies, options and provider, plus the stack's outp
 
 from __future__ import annotations
 
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ class RecordingMonitor(MockMonitor):
         self.records: dict[str, ResourceRecord] = {}
         self.stack_outputs: dict[str, Any] = {}
         self._default_providers: dict[str, str] = {}
+        self._mocks_lock = threading.Lock()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         if parent and qualified_type(parent) != STACK_TYPE:
@@ -97,18 +99,19 @@ class RecordingMonitor(MockMonitor):
         _ensure_event_loop()
         raw_inputs = _jsonable(json_format.MessageToDict(request.object))
         inputs = rpc.deserialize_properties(request.object)
-        self.mocks.current_urn = urn
-        resource_id, state = self.mocks.new_resource(
-            MockResourceArgs(
-                typ=request.type,
-                name=request.name,
-                inputs=inputs,
-                provider=request.provider,
-                resource_id=request.importId,
-                custom=request.custom or False,
-                transforms=_resolve_callbacks(request.transforms),
+        with self._mocks_lock:  # the SDK registers from several threads; current_urn seeds generated names
+            self.mocks.current_urn = urn
+            resource_id, state = self.mocks.new_resource(
+                MockResourceArgs(
+                    typ=request.type,
+                    name=request.name,
+                    inputs=inputs,
+                    provider=request.provider,
+                    resource_id=request.importId,
+                    custom=request.custom or False,
+                    transforms=_resolve_callbacks(request.transforms),
+                )
             )
-        )
         obj_proto = _sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, state)
 

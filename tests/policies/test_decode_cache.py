@@ -1,0 +1,122 @@
+"""policies/_decode_cache.py: the analyzer decodes each resource once per request; policies see the same."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import pytest
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy import (
+    EnforcementLevel,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+)
+from pulumi_policy import policy as sdk
+from tierup.policies import _decode_cache
+
+PROPS = {"name": "jobs", "tags": {"team": "core"}, "list": [1, {"a": "b"}], "flag": True}
+
+
+@pytest.fixture
+def decodes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """Every ``MessageToDict`` the SDK's analyzer makes; the SDK patches are undone afterwards."""
+    calls: list[Any] = []
+    original = json_format.MessageToDict
+
+    def counting(message: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(message)
+        return original(message, *args, **kwargs)
+
+    monkeypatch.setattr(json_format, "MessageToDict", counting)
+    monkeypatch.setattr(sdk, "json_format", json_format)
+    monkeypatch.setattr(sdk, "deserialize_properties", sdk.deserialize_properties)
+    for name in ("Analyze", "AnalyzeStack"):
+        monkeypatch.setattr(sdk._PolicyAnalyzerServicer, name, getattr(sdk._PolicyAnalyzerServicer, name))
+    monkeypatch.setattr(sdk._PolicyAnalyzerServicer, "_tierup_decode_cache", False, raising=False)
+    monkeypatch.delenv("TIERUP_PACK_DECODE_CACHE", raising=False)
+    yield calls
+
+
+def _plain(value: Any) -> Any:
+    """A policy's view as plain dicts and lists (the SDK hands out read-checking proxies)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(value[k]) for k in value}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _servicer(seen: list[Any]) -> Any:
+    def look(args: Any, report: Any) -> None:
+        props = args.props if hasattr(args, "props") else args.resources[0].props
+        seen.append(_plain(props))
+        props["name"] = "changed by a policy"  # must not leak into what the next policy sees
+        report("seen")
+
+    policies = [
+        *(ResourceValidationPolicy(f"r{i}", "resource policy", look) for i in range(3)),
+        *(StackValidationPolicy(f"s{i}", "stack policy", look) for i in range(2)),
+    ]
+    return sdk._PolicyAnalyzerServicer("pack", "0.0.1", policies, EnforcementLevel.MANDATORY)
+
+
+def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
+    s = struct_pb2.Struct()
+    s.update(value)
+    return s
+
+
+def _analyze(servicer: Any) -> list[str]:
+    request = analyzer_pb2.AnalyzeRequest(
+        type="aws:sqs/queue:Queue", properties=_struct(PROPS), urn="u", name="n"
+    )
+    return [d.policyName for d in servicer.Analyze(request, None).diagnostics]
+
+
+def _analyze_stack(servicer: Any) -> list[str]:
+    resources = [
+        analyzer_pb2.AnalyzerResource(
+            type="aws:sqs/queue:Queue", properties=_struct(PROPS), urn=f"u{i}", name="n"
+        )
+        for i in range(4)
+    ]
+    request = analyzer_pb2.AnalyzeStackRequest(resources=resources)
+    return [d.policyName for d in servicer.AnalyzeStack(request, None).diagnostics]
+
+
+def test_as_shipped_each_policy_decodes_again(decodes: list[Any]) -> None:
+    seen: list[Any] = []
+    servicer = _servicer(seen)
+    assert _analyze(servicer) == ["r0", "r1", "r2"]
+    assert len(decodes) == 3
+    decodes.clear()
+    assert _analyze_stack(servicer) == ["s0", "s1"]
+    assert len(decodes) == 2 * 4
+
+
+def test_installed_each_resource_decodes_once_per_request_and_policies_see_the_same(
+    decodes: list[Any],
+) -> None:
+    assert _decode_cache.install()
+    seen: list[Any] = []
+    servicer = _servicer(seen)
+    assert _analyze(servicer) == ["r0", "r1", "r2"]
+    assert len(decodes) == 1
+    decodes.clear()
+    assert _analyze_stack(servicer) == ["s0", "s1"]
+    assert len(decodes) == 4
+    assert seen == [PROPS] * 5  # a policy's write is its own
+    decodes.clear()
+    _analyze(servicer)  # a new request decodes again: nothing outlives a request
+    assert len(decodes) == 1
+    assert _decode_cache.install()  # idempotent: not wrapped twice
+    assert not hasattr(sdk._PolicyAnalyzerServicer.Analyze.__wrapped__, "__wrapped__")
+
+
+def test_the_switch_turns_it_off(decodes: list[Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIERUP_PACK_DECODE_CACHE", "0")
+    assert not _decode_cache.install()
+    _analyze(_servicer([]))
+    assert len(decodes) == 3
