@@ -17,6 +17,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from ._graph import StackModel, asg_load_balancing, asg_placement
+from ._secrets import is_secret
 from ._util import (
     ASG,
     INSTANCE,
@@ -244,7 +245,7 @@ def user_data_findings(text: str, ignore: list[re.Pattern[str]]) -> list[str]:
 
 
 def no_secrets_in_user_data(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """User data carries no password-, token- or secret-looking literal values."""
+    """User data carries no password-, token- or secret-looking literal values and is no Pulumi secret."""
     if args.resource_type not in COMPUTE_TYPES:
         return
     ignore: list[re.Pattern[str]] = []
@@ -260,6 +261,12 @@ def no_secrets_in_user_data(args: ResourceValidationArgs, report_violation: Repo
         if value is UNKNOWN:
             findings.unknown_at(prop)
             continue
+        if is_secret(value):
+            findings.problem(
+                f"{prop} is a Pulumi secret: a secret value flowed into it, and user data is stored and "
+                "shown in clear by EC2"
+            )
+            continue
         text = as_str(value)
         if not text:
             continue
@@ -270,7 +277,7 @@ def no_secrets_in_user_data(args: ResourceValidationArgs, report_violation: Repo
 
 NO_SECRETS_IN_USER_DATA = ResourceValidationPolicy(
     name="no-secrets-in-user-data",
-    description="User data carries no password-, token- or secret-looking values.",
+    description="User data carries no password-, token- or secret-looking values and is no Pulumi secret.",
     validate=no_secrets_in_user_data,
     severity=Severity.CRITICAL,
     remediation_steps=NO_SECRETS_FIX,

@@ -49,6 +49,7 @@ FIXED = {
     "nat-per-az": "stack",
     "survives-az-loss": "stack",
     "stateful-resources-protected": "stack",
+    "alb-waf": "stack",
 }
 EXTRA = {"alb-listener-tls-policy": "resource"}
 LEVELS = {level.value for level in EnforcementLevel}
@@ -78,7 +79,7 @@ def test_policy_metadata(policy: ResourceValidationPolicy | StackValidationPolic
 
 
 def test_advisory_only_policies() -> None:
-    assert {"alb-listener-tls-policy"} == ADVISORY_ONLY
+    assert {"alb-listener-tls-policy", "alb-waf"} == ADVISORY_ONLY
     for policy in ALL_POLICIES:
         expected = EnforcementLevel.ADVISORY if policy.name in ADVISORY_ONLY else None
         assert policy.enforcement_level == expected, "the pack's default (mandatory) applies to the rest"
