@@ -16,7 +16,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from ._graph import StackModel, asg_load_balancing, asg_placement
+from ._graph import StackModel, asg_load_balancing, asg_placement, is_nat
 from ._secrets import is_secret
 from ._util import (
     ASG,
@@ -106,7 +106,9 @@ def launch_template_no_public_ip(args: ResourceValidationArgs, report_violation:
         return
     props = args.props
     findings = Findings(_subject(args))
-    if args.resource_type == LAUNCH_TEMPLATE:
+    if args.resource_type == LAUNCH_TEMPLATE and is_nat(args):
+        pass  # A NAT instance's template (tagged tierup:nat) needs a public address.
+    elif args.resource_type == LAUNCH_TEMPLATE:
         for i, nic in enumerate(elements(get(props, "networkInterfaces"))):
             _check_public_ip(findings, get(nic, "associatePublicIpAddress"), f"networkInterfaces[{i}]")
     elif args.resource_type == INSTANCE and as_bool(get(props, "sourceDestCheck")) is False:
@@ -303,6 +305,8 @@ def asg_multi_az(args: StackValidationArgs, report_violation: ReportViolation) -
     """Every ASG spans subnets in at least two AZs."""
     model = StackModel(args.resources)
     for asg in model.of(ASG):
+        if is_nat(asg):
+            continue  # a NAT instance's group serves one AZ by design
         try:
             where = asg_placement(model, asg)
         except UnknownValueError:

@@ -310,7 +310,7 @@ def test_secrets_are_readable_exactly_as_listed(arm: Evaluation) -> None:
 
 
 def test_no_secrets_policy_without_secrets(intel: Evaluation) -> None:
-    assert set(policies(intel)) == {"api-logs"}
+    assert set(policies(intel)) == {"api-logs", "api-health"}
 
 
 def test_every_role_policy_names_its_resources(arm: Evaluation) -> None:
@@ -359,7 +359,9 @@ def test_user_data_carries_env_values_quoted_and_secret_arns(arm: Evaluation) ->
     assert "-e PORT=8080" in script and "-e AWS_REGION=us-east-1" in script
     arn = arm.outputs["secretArn"]
     assert f"aws secretsmanager get-secret-value --region us-east-1 --secret-id {arn}" in script
-    assert "\nDATABASE_PASSWORD=$(aws secretsmanager" in script  # not `export X=$(...)`: that hides a failure
+    assert (
+        "\nDATABASE_PASSWORD=$(retry aws secretsmanager" in script
+    )  # not `export X=$(...)`: that hides a failure
     assert "-e DATABASE_PASSWORD \\" in script  # passed by name: the value is in no argv and no file
 
 
