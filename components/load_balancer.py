@@ -92,14 +92,20 @@ class LoadBalancer(TierComponent):
     default answer is a 404, through listener rules made by :meth:`add_route`, so one ALB can front
     several app tiers::
 
-        lb = LoadBalancer("web", LoadBalancerArgs(network=network, certificate_arn=cert.arn, access_logs=True))
+        lb = LoadBalancer("web", LoadBalancerArgs(network=network, domain="shop.example.com", waf=True))
         lb.add_route("api", api_target_group, host_patterns=["api.example.com"], priority=10)
         lb.add_route("site", site_target_group, path_patterns=["/*"], priority=100)
         lb.allow_to("api", api_security_group, 8080)
         pulumi.export("url", lb.url)
 
+    With ``domain``, the certificate is requested and validated in Route 53 (the validation CNAME, then
+    :attr:`certificate_validation` waits until ACM issues it, before the HTTPS listener is created) and
+    alias A/AAAA records point the domain at the ALB; :attr:`url` is ``https://<domain>``.
+
     **Cost**: about $16/month per ALB plus $5.84/month per LCU of traffic, plus $3.65/month for each
-    public IPv4 address (one per AZ for an internet-facing ALB). Access logs cost S3 storage only.
+    public IPv4 address (one per AZ for an internet-facing ALB). Access logs cost S3 storage only. The
+    ACM certificate is free; Route 53 answers cost $0.40 per million queries (alias queries to an ALB are
+    free). ``waf``: $5/month per web ACL + $1 per rule (3) + $0.60 per million requests, about $8/month.
     """
 
     TRANSFORMABLE = frozenset(
