@@ -352,3 +352,12 @@ def _as_list(value: Any) -> list[Any]:
 
 def _user_data(ev: Evaluation) -> str:
     return base64.b64decode(wire.plain(ev.one(type=LT).inputs["userData"])).decode()
+
+
+def test_a_worker_whose_container_stays_down_reports_itself_unhealthy(pool: Evaluation) -> None:
+    """Workers have no load balancer to judge them: the instance's own health timer does."""
+    script = _user_data(pool)
+    assert "-health.timer" in script and "--health-status Unhealthy" in script
+    assert pool.one(type=ASG).inputs["healthCheckType"] == "EC2"
+    drain = script.index("-drain")
+    assert "sleep 5; done" in script[drain:]  # the poll the heartbeat covers
