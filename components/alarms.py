@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -219,14 +220,15 @@ class Alarms(TierComponent):
 
     def _subscribe(self) -> list[aws.sns.TopicSubscription]:
         endpoints = [("email", e) for e in self._args.emails] + [("https", w) for w in self._args.webhooks]
+        # named by address, not position: removing one never renames (re-creates, re-confirms) the others
         return [
             self.child(
                 "subscription",
                 aws.sns.TopicSubscription,
-                f"{self._name}-{protocol}-{index}",
+                f"{self._name}-{protocol}-{hashlib.sha256(endpoint.strip().lower().encode()).hexdigest()[:10]}",
                 {"topic": self.topic.arn, "protocol": protocol, "endpoint": endpoint},
             )
-            for index, (protocol, endpoint) in enumerate(endpoints)
+            for protocol, endpoint in dict.fromkeys(endpoints)
         ]
 
     # ---- alarm helpers ---------------------------------------------------------------------
@@ -367,7 +369,7 @@ class Alarms(TierComponent):
                 f"{name} has fewer than {min_size} instances in service",
                 threshold=min_size,
                 comparison="LessThanThreshold",
-                missing="breaching",  # group metrics stopped: nobody reports capacity
+                missing="missing",  # no group metrics yet (creation) or briefly (maintenance): no page
                 evaluation_periods=5,
                 namespace="AWS/AutoScaling",
                 metric="GroupInServiceInstances",
@@ -385,8 +387,9 @@ class Alarms(TierComponent):
         # (suffix, metric, statistic, threshold, missing data, description)
         checks: list[tuple[str, str, str, float, MissingData, str]] = [
             # a node that stops reporting engine CPU is down: missing data breaches
-            ("cpu", "EngineCPUUtilization", "Average", REDIS_CPU_PERCENT, "breaching",
-             f"Engine CPU above {REDIS_CPU_PERCENT:g}% (or the node stopped reporting)"),
+            # missing data keeps the state: a node being created or in maintenance reports nothing for a while
+            ("cpu", "EngineCPUUtilization", "Average", REDIS_CPU_PERCENT, "missing",
+             f"Engine CPU above {REDIS_CPU_PERCENT:g}%"),
             ("memory", "DatabaseMemoryUsagePercentage", "Average", REDIS_MEMORY_PERCENT, "missing",
              f"Memory above {REDIS_MEMORY_PERCENT:g}% of maxmemory"),
             ("evictions", "Evictions", "Sum", 0, "notBreaching", "Keys evicted for lack of memory"),

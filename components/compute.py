@@ -11,13 +11,28 @@ What one group is made of, in creation order:
 2. a security group with **no inbound rules** (egress all), which other tiers open with their own rules;
 3. a CloudWatch log group, with retention, that the container logs to (``awslogs``);
 4. a launch template: Amazon Linux 2023 for the instance type's architecture, IMDSv2 only with hop
-   limit 1, encrypted gp3 root volume, no public IP, and a user-data script that installs Docker,
-   fetches the secrets at boot through the instance role and runs the container under systemd;
+   limit 1, encrypted gp3 root volume, no public IP, and a user-data script that waits for the AWS APIs
+   (NAT route or endpoints), installs Docker and pulls the image with bounded retries, fetches the
+   secrets at boot through the instance role, runs the container under systemd, and reports the
+   instance unhealthy when the boot fails or the container stays down (so the group replaces it);
 5. the Auto Scaling group across the private subnets (:meth:`InstanceGroup.launch`), with a rolling
-   instance refresh on every template change and ``desired_capacity`` left to the scaling policies.
+   instance refresh on every template change — checkpoints, ``skip_matching`` and an automatic
+   rollback when the refresh fails or a given alarm fires — and ``desired_capacity`` left to the
+   scaling policies.
 
 User data is readable by anyone who may describe the instance, so it only ever carries the image,
-plain environment values and secret **ARNs**; a secret-marked environment value is refused.
+plain environment values and secret **ARNs**; a secret-marked environment value is refused, and user
+data that anything secret flowed into is itself marked secret (the ``no-secrets-in-user-data`` policy
+refuses it).
+
+**Rolling a new AMI.** The AMI never changes by surprise: without ``ami_id`` the latest Amazon Linux
+2023 AMI is looked up when the launch template is *created* and kept afterwards (``image_id`` is in
+``ignore_changes``), so a newly published AMI does not touch the template on an unrelated ``pulumi up``.
+To roll one, pin it: ``ami_id="ami-0abc..."`` (e.g. from ``aws ssm get-parameter --name
+/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64``); the next ``pulumi up`` creates a
+template version and the instance refresh replaces the fleet in checkpoints, rolling back on failure or
+alarm. ``ami_id="resolve:ssm:<parameter>"`` resolves the AMI at each launch instead, but then AWS cannot
+roll a refresh back, so automatic rollback is off for that group.
 """
 
 from __future__ import annotations
@@ -85,6 +100,31 @@ GROUP_METRICS = [
 USER_DATA_LIMIT = 16 * 1024
 ROOT_DEVICE = "/dev/xvda"
 
+#: Seconds the boot takes before the container starts (waiting for egress, installing Docker, pulling the
+#: image); the ELB health-check grace period is this plus the service's own ``startup_seconds``.
+BOOT_ALLOWANCE_SECONDS = 120
+#: Instance refresh: replace half the fleet, wait for alarms to judge it, then the rest.
+CHECKPOINT_PERCENTAGES = [50, 100]
+CHECKPOINT_DELAY_SECONDS = 300
+#: How often the drain watcher polls the instance's lifecycle state, and what a terminating instance needs on
+#: top of the container's stop timeout (systemd's stop overhead and the complete-lifecycle-action call).
+DRAIN_POLL_SECONDS = 5
+DRAIN_MARGIN_SECONDS = 30
+#: How often the self-health check runs, and after how many failed checks in a row the instance reports
+#: itself unhealthy.
+HEALTH_CHECK_INTERVAL_SECONDS = 30
+HEALTH_CHECK_FAILURES = 3
+#: Bounded retries (attempts, first delay in seconds; the delay doubles, capped at 60 s) of boot steps.
+RETRY_ATTEMPTS = 6
+RETRY_FIRST_DELAY_SECONDS = 5
+#: How long the boot waits for the AWS APIs (a NAT route or the interface endpoints) before giving up.
+EGRESS_WAIT_SECONDS = 600
+#: The ASG tag naming the group uniquely (project/stack/tier); the instance role may report health only
+#: for the group carrying it.
+GROUP_TAG = "tierup:group"
+_AMI_ID = re.compile(r"^(ami-[0-9a-f]{8,17}|resolve:ssm:\S+)$")
+
+
 _SECRET_ARN = re.compile(
     r"^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:(secret:|parameter/)[^\s#]+(#[A-Za-z0-9_.-]+)?$"
 )
@@ -128,7 +168,12 @@ class Container:
     """Port the container listens on (host networking); exported to it as ``PORT`` (default none)."""
 
     stop_timeout_seconds: int = 30
-    """Seconds between SIGTERM and SIGKILL when the container is stopped (default 30)."""
+    """Seconds between SIGTERM and SIGKILL when the container is stopped (default 30). A load balancer's
+    deregistration delay must be shorter (:attr:`InstanceGroup.deregistration_delay_seconds`)."""
+
+    startup_seconds: int = 60
+    """Seconds the service needs after its container starts before it answers health checks (default 60);
+    the health-check grace period is :data:`BOOT_ALLOWANCE_SECONDS` plus this."""
 
 
 @dataclass
@@ -161,6 +206,11 @@ class InstanceGroupArgs:
 
     instance_warmup_seconds: int = 120
     """Seconds before a new instance's metrics count for scaling and refresh (default 120)."""
+
+    ami_id: str | None = None
+    """AMI: ``"ami-..."`` to pin one (change it to roll the fleet), ``"resolve:ssm:<parameter>"`` to resolve
+    at each launch (no automatic rollback then), or none (default): the latest AL2023 AMI for the
+    architecture when the template is created, then kept — see "Rolling a new AMI" above."""
 
     drain_hook_name: str | None = None
     """Name of a termination lifecycle hook the owner adds; when set, every instance watches its own
@@ -208,6 +258,7 @@ class InstanceGroup:
         readable = self._allow_secrets()
         if readable is not None:
             self.role_policies.append(readable)
+        self.role_policies.append(self._allow_reporting_health())
         self.security_group = self._create_security_group()
         self._allow_egress()
         self.launch_template = self._create_launch_template()
@@ -234,6 +285,13 @@ class InstanceGroup:
         for key in [*args.container.env, *args.container.secrets]:
             if not ENV_NAME.match(key):
                 raise ValueError(f"{label}: '{key}' is not a valid environment variable name")
+        if args.ami_id is not None and not _AMI_ID.match(args.ami_id):
+            raise ValueError(
+                f"{label}: ami_id must be an AMI id (ami-0123456789abcdef0) or resolve:ssm:<parameter> "
+                f"(got '{args.ami_id[:40]}')"
+            )
+        if args.container.stop_timeout_seconds < 1 or args.container.startup_seconds < 0:
+            raise ValueError(f"{label}: stop_timeout_seconds must be ≥ 1 and startup_seconds ≥ 0")
         both = sorted(set(args.container.env) & set(args.container.secrets))
         if both:
             raise ValueError(f"{label}: {', '.join(both)} set in both env and secrets; keep one")
@@ -300,6 +358,54 @@ class InstanceGroup:
         arns = pulumi.Output.all(*(self._secret_arn(k, v) for k, v in self._args.container.secrets.items()))
         return self.add_role_policy("secrets", arns.apply(secrets_policy))
 
+    @property
+    def group_tag(self) -> str:
+        """The value of the ASG's :data:`GROUP_TAG`: unique per project, stack and tier."""
+        return f"{pulumi.get_project()}/{pulumi.get_stack()}/{self._name}"
+
+    def _allow_reporting_health(self) -> aws.iam.RolePolicy:
+        """``SetInstanceHealth`` on the own group only (matched by its tag, so it exists before the group)."""
+        account = aws.get_caller_identity_output(
+            opts=pulumi.InvokeOutputOptions(parent=self._owner)
+        ).account_id
+        groups = pulumi.Output.concat(
+            "arn:",
+            self._partition,
+            ":autoscaling:",
+            self._region,
+            ":",
+            account,
+            ":autoScalingGroup:*:autoScalingGroupName/*",
+        )
+        document = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ReportOwnHealth",
+                    "Effect": "Allow",
+                    "Action": "autoscaling:SetInstanceHealth",
+                    "Resource": groups,
+                    "Condition": {"StringEquals": {f"autoscaling:ResourceTag/{GROUP_TAG}": self.group_tag}},
+                }
+            ],
+        }
+        return self.add_role_policy("health", pulumi.Output.json_dumps(document))
+
+    @property
+    def health_check_grace_period_seconds(self) -> int:
+        """Boot allowance plus the service's start-up: how long a new instance is not judged."""
+        return BOOT_ALLOWANCE_SECONDS + self._args.container.startup_seconds
+
+    @property
+    def deregistration_delay_seconds(self) -> int:
+        """A target group deregistration delay shorter than the container's stop timeout."""
+        return max(0, self._args.container.stop_timeout_seconds - 10)
+
+    @property
+    def drain_heartbeat_seconds(self) -> int:
+        """A termination lifecycle hook's heartbeat covering the container's stop and the drain watcher."""
+        return drain_heartbeat_seconds(self._args.container.stop_timeout_seconds)
+
     def add_role_policy(self, suffix: str, policy: pulumi.Input[str]) -> aws.iam.RolePolicy:
         """Add an inline policy to the instance role (key ``role_policy``)."""
         return self._owner.child(
@@ -352,7 +458,9 @@ class InstanceGroup:
 
     # ---- launch template -------------------------------------------------------------------
 
-    def _ami_id(self) -> pulumi.Output[str]:
+    def _ami_id(self) -> pulumi.Input[str]:
+        if self._args.ami_id is not None:
+            return self._args.ami_id
         parameter = aws.ssm.get_parameter_output(
             name=AMI_PARAMETERS[self.architecture], opts=pulumi.InvokeOutputOptions(parent=self._owner)
         )
@@ -404,6 +512,8 @@ class InstanceGroup:
                 ],
                 "tags": tags(f"{name}-lt"),
             },
+            # the looked-up AMI is kept: a newly published one never rolls the fleet by surprise
+            pulumi.ResourceOptions(ignore_changes=["imageId"]) if args.ami_id is None else None,
         )
 
     def _user_data(self) -> pulumi.Output[str]:
@@ -427,6 +537,7 @@ class InstanceGroup:
                 log_group=log_group,
                 stop_timeout_seconds=container.stop_timeout_seconds,
                 drain_hook_name=self._args.drain_hook_name,
+                health_check_after_seconds=self.health_check_grace_period_seconds,
             )
             if len(script.encode()) > USER_DATA_LIMIT:
                 raise ValueError(
@@ -435,9 +546,16 @@ class InstanceGroup:
                 )
             return base64.b64encode(script.encode()).decode()
 
-        return pulumi.Output.all(
-            container.image, self._region, self.log_group.name, env_values, secret_arns
-        ).apply(render)
+        inputs = [container.image, self._region, self.log_group.name, env_values, secret_arns]
+        rendered = pulumi.Output.all(*inputs).apply(render)
+
+        async def any_secret() -> bool:
+            return any([await pulumi.Output.from_input(i).is_secret() for i in inputs])
+
+        # anything secret that flowed in keeps the whole script secret (and no-secrets-in-user-data refuses it)
+        return pulumi.Output.all(rendered, pulumi.Output.from_input(any_secret())).apply(
+            lambda pair: pulumi.Output.secret(pair[0]) if pair[1] else pair[0]
+        )
 
     def _plain_env(self, key: str, value: pulumi.Input[str]) -> pulumi.Output[str]:
         """The value, refused if it is secret-marked (it would be written in clear into user data)."""
@@ -479,18 +597,50 @@ class InstanceGroup:
         *,
         target_group_arns: Sequence[pulumi.Input[str]] | None = None,
         health_check_type: Literal["EC2", "ELB"] = "EC2",
-        health_check_grace_period_seconds: int = 300,
+        health_check_grace_period_seconds: int | None = None,
+        rollback_alarm_names: Sequence[pulumi.Input[str]] = (),
+        deregistration_delay_seconds: int | None = None,
         depends_on: Sequence[pulumi.Resource | None] = (),
     ) -> aws.autoscaling.Group:
         """Create the Auto Scaling group (key ``auto_scaling_group``) once the role has all its grants.
 
-        ``depends_on`` lists what instances need before they boot (grants, ingress rules, listener rules);
-        the network's interface endpoints (``nat="none"``) are always among them.
+        ``health_check_grace_period_seconds`` defaults to :attr:`health_check_grace_period_seconds` (boot
+        plus the service's start-up). ``rollback_alarm_names`` are CloudWatch alarms (e.g. the target
+        group's unhealthy hosts and 5xx) that fail and roll back an instance refresh when they fire.
+        ``deregistration_delay_seconds``, when given (the target group's), must be shorter than the
+        container's stop timeout. ``depends_on`` lists what instances need before they boot (grants,
+        ingress rules, listener rules); the network's egress (NAT routes, interface endpoints) is always
+        among them.
         """
         if self.asg is not None:
             raise AssertionError(f"{self._label}: launch() called twice")
         args = self._args
         name = self._name
+        stop = args.container.stop_timeout_seconds
+        if deregistration_delay_seconds is not None and deregistration_delay_seconds >= stop:
+            raise ValueError(
+                f"{self._label}: the target group's deregistration delay ({deregistration_delay_seconds} s) "
+                f"must be shorter than the container's stop timeout ({stop} s); use "
+                f"{self.deregistration_delay_seconds} or raise stop_timeout_seconds"
+            )
+        grace = (
+            self.health_check_grace_period_seconds
+            if health_check_grace_period_seconds is None
+            else health_check_grace_period_seconds
+        )
+        preferences: dict[str, Any] = {
+            "min_healthy_percentage": 90,
+            # launch replacements before terminating (the difference may be at most 100)
+            "max_healthy_percentage": 190,
+            "instance_warmup": str(args.instance_warmup_seconds),
+            "skip_matching": True,
+            "checkpoint_percentages": CHECKPOINT_PERCENTAGES,
+            "checkpoint_delay": str(CHECKPOINT_DELAY_SECONDS),
+            # AWS cannot roll back to a template whose AMI is an SSM parameter
+            "auto_rollback": not (args.ami_id or "").startswith("resolve:ssm:"),
+        }
+        if rollback_alarm_names:
+            preferences["alarm_specification"] = {"alarms": list(rollback_alarm_names)}
         group_args: dict[str, Any] = {
             "vpc_zone_identifiers": args.network.private_subnet_ids,
             "min_size": args.min_size,
@@ -501,33 +651,27 @@ class InstanceGroup:
                 "version": self.launch_template.latest_version.apply(str),
             },
             "health_check_type": health_check_type,
-            "health_check_grace_period": health_check_grace_period_seconds,
+            "health_check_grace_period": grace,
             "default_instance_warmup": args.instance_warmup_seconds,
-            "instance_refresh": {
-                "strategy": "Rolling",
-                "preferences": {
-                    "min_healthy_percentage": 90,
-                    # launch replacements before terminating (the difference may be at most 100)
-                    "max_healthy_percentage": 190,
-                    "instance_warmup": str(args.instance_warmup_seconds),
-                    "skip_matching": True,
-                },
-            },
+            "instance_refresh": {"strategy": "Rolling", "preferences": preferences},
             "capacity_rebalance": True,
             "enabled_metrics": GROUP_METRICS,
             "metrics_granularity": "1Minute",
             "termination_policies": ["OldestLaunchTemplate", "Default"],
             "tags": [
-                {"key": key, "value": value, "propagate_at_launch": True} for key, value in tags(name).items()
+                *({"key": k, "value": v, "propagate_at_launch": True} for k, v in tags(name).items()),
+                {"key": GROUP_TAG, "value": self.group_tag, "propagate_at_launch": True},
             ],
         }
         if target_group_arns:
             group_args["target_group_arns"] = list(target_group_arns)
-        # without a NAT, instances reach ECR, Secrets Manager and CloudWatch through the network's endpoints
+        # instances reach ECR, Secrets Manager and CloudWatch through the NAT routes or the network's endpoints
         endpoints = list((getattr(args.network, "interface_endpoints", None) or {}).values())
+        egress = list(getattr(args.network, "egress_dependencies", None) or [])
         needs: list[pulumi.Resource] = [
             *self.role_policies,
             *endpoints,
+            *egress,
             *(d for d in depends_on if d is not None),
         ]
         self.asg = self._owner.child(
@@ -607,12 +751,12 @@ def _fetch_secret(spec: str, region: str) -> str:
     arn, _, json_key = spec.partition("#")
     if ":ssm:" in arn:
         fetch = (
-            f"aws ssm get-parameter --region {q(region)} --with-decryption --name {q(arn)}"
+            f"retry aws ssm get-parameter --region {q(region)} --with-decryption --name {q(arn)}"
             " --query Parameter.Value --output text"
         )
     else:
         fetch = (
-            f"aws secretsmanager get-secret-value --region {q(region)} --secret-id {q(arn)}"
+            f"retry aws secretsmanager get-secret-value --region {q(region)} --secret-id {q(arn)}"
             " --query SecretString --output text"
         )
     return f"{fetch} | python3 -c {q(_JSON_KEY)} {q(json_key)}" if json_key else fetch
@@ -667,6 +811,34 @@ def unit_name(name: str) -> str:
     return "tierup-" + re.sub(r"[^A-Za-z0-9_.-]", "-", name)
 
 
+def drain_heartbeat_seconds(stop_timeout_seconds: int) -> int:
+    """Heartbeat of a termination lifecycle hook that lets the container stop gracefully: the stop timeout,
+    plus one poll of the drain watcher, plus :data:`DRAIN_MARGIN_SECONDS` (at least AWS's 30 s)."""
+    return max(30, stop_timeout_seconds + DRAIN_POLL_SECONDS + DRAIN_MARGIN_SECONDS)
+
+
+#: Shell helpers every tierup script starts with: IMDSv2 reads and bounded retries with backoff.
+_IMDS = (
+    'imds() { local t; t=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60");'
+    ' curl -sf -H "X-aws-ec2-metadata-token: $t" "http://169.254.169.254/latest/meta-data/$1"; }'
+)
+_RETRY = (
+    f'retry() {{ local n=1 delay={RETRY_FIRST_DELAY_SECONDS}; until "$@"; do'
+    f' if [ "$n" -ge {RETRY_ATTEMPTS} ]; then echo "tierup: gave up after $n attempts: $*" >&2; return 1; fi;'
+    ' echo "tierup: attempt $n failed, retrying in ${delay}s: $*" >&2; sleep "$delay"; n=$((n + 1));'
+    " delay=$((delay * 2 > 60 ? 60 : delay * 2)); done; }"
+)
+
+
+def _report_unhealthy(region: str) -> str:
+    """A shell function marking this instance unhealthy, so its Auto Scaling group replaces it."""
+    return (
+        'report_unhealthy() { echo "tierup: $1; reporting the instance unhealthy" >&2;'
+        f" aws autoscaling set-instance-health --region {shlex.quote(region)}"
+        ' --instance-id "$(imds instance-id)" --health-status Unhealthy || true; }'
+    )
+
+
 def render_user_data(
     *,
     name: str,
@@ -678,8 +850,15 @@ def render_user_data(
     log_group: str,
     stop_timeout_seconds: int = 30,
     drain_hook_name: str | None = None,
+    health_check_after_seconds: int = BOOT_ALLOWANCE_SECONDS,
 ) -> str:
-    """The boot script: Docker, a run script and a systemd unit for the container (and a drain watcher).
+    """The boot script: egress wait, Docker, a run script and a systemd unit for the container, a self-health
+    timer (and a drain watcher).
+
+    Boot steps that reach the network (package install, ECR login, image pull) retry with backoff a bounded
+    number of times; a boot that fails anyway reports the instance unhealthy so the group replaces it. So
+    does the health timer once the container has not been running for :data:`HEALTH_CHECK_FAILURES`
+    checks in a row while the instance is in service (workers have no load balancer to judge them).
 
     Secrets are fetched by the run script on every container start, through the instance role, into
     that process's environment, and handed to ``docker run`` by name only: their values are in no file
@@ -694,8 +873,8 @@ def render_user_data(
     lines = [
         "#!/bin/bash",
         "set -euo pipefail",
-        'imds() { local t; t=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60");'
-        ' curl -sf -H "X-aws-ec2-metadata-token: $t" "http://169.254.169.254/latest/meta-data/$1"; }',
+        _IMDS,
+        _RETRY,
         "INSTANCE_ID=$(imds instance-id)",
         f"export DOCKER_CONFIG=/run/{unit}-docker",
         'rm -rf "$DOCKER_CONFIG"; install -d -m 0700 "$DOCKER_CONFIG"',
@@ -704,10 +883,9 @@ def render_user_data(
     if registry:
         host, registry_region = registry
         lines.append(
-            f"aws ecr get-login-password --region {q(registry_region)}"
-            f" | docker login --username AWS --password-stdin {q(host)}"
+            f"retry bash -c {q(f'aws ecr get-login-password --region {q(registry_region)} | docker login --username AWS --password-stdin {q(host)}')}"
         )
-    lines += [f"docker pull {q(image)}", 'rm -rf "$DOCKER_CONFIG"']
+    lines += [f"retry docker pull {q(image)}", 'rm -rf "$DOCKER_CONFIG"']
     lines += _secret_lines(name, secrets, region)
     run = [
         "exec docker run --rm",
@@ -748,22 +926,84 @@ def render_user_data(
             "",
         ]
     )
+    waits = EGRESS_WAIT_SECONDS // 10
     boot = [
         "#!/bin/bash",
         f"# tierup {name}: rendered by tierup. Carries the image, plain env values and secret ARNs only;",
         "# secret values are fetched at container start through the instance role.",
         "set -euo pipefail",
-        "dnf install -y docker",
+        _IMDS,
+        _RETRY,
+        _report_unhealthy(region),
+        "trap 'report_unhealthy \"boot failed at line $LINENO\"' ERR",
+        "# wait for the AWS APIs: the private route through the NAT, or the interface endpoints",
+        f"for _ in $(seq {waits}); do aws sts get-caller-identity --region {q(region)} >/dev/null 2>&1 && break; sleep 10; done",
+        f"aws sts get-caller-identity --region {q(region)} >/dev/null",
+        "retry dnf install -y docker",
         "systemctl enable --now docker",
         _write_file(f"/usr/local/bin/{unit}", run_script, "0755"),
         _write_file(f"/etc/systemd/system/{unit}.service", service, "0644"),
+        *_health_check(unit, region, health_check_after_seconds),
     ]
-    units = [f"{unit}.service"]
+    units = [f"{unit}.service", f"{unit}-health.timer"]
     if drain_hook_name:
         boot += _drain_watcher(unit, region, drain_hook_name)
         units.append(f"{unit}-drain.service")
     boot += ["systemctl daemon-reload", f"systemctl enable --now {' '.join(units)}", ""]
     return "\n".join(boot)
+
+
+def _health_check(unit: str, region: str, after_seconds: int) -> list[str]:
+    """A timer that marks the instance unhealthy when the container has not been running for
+    :data:`HEALTH_CHECK_FAILURES` checks in a row while the instance is in service (not while it drains)."""
+    script = "\n".join(
+        [
+            "#!/bin/bash",
+            "set -uo pipefail",
+            _IMDS,
+            _report_unhealthy(region),
+            f"FAILURES=/run/{unit}-health-failures",
+            "state=$(imds autoscaling/target-lifecycle-state || echo InService)",
+            '[ "$state" = "InService" ] || exit 0',
+            f"if [ \"$(docker inspect -f '{{{{.State.Running}}}}' {unit} 2>/dev/null)\" = true ]; then",
+            '  rm -f "$FAILURES"; exit 0',
+            "fi",
+            'n=$(( $(cat "$FAILURES" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$FAILURES"',
+            f'[ "$n" -ge {HEALTH_CHECK_FAILURES} ] && report_unhealthy "container {unit} not running for $n checks"',
+            "exit 0",
+            "",
+        ]
+    )
+    service = "\n".join(
+        [
+            "[Unit]",
+            f"Description=tierup: is {unit} running",
+            "",
+            "[Service]",
+            "Type=oneshot",
+            f"ExecStart=/usr/local/bin/{unit}-health",
+            "",
+        ]
+    )
+    timer = "\n".join(
+        [
+            "[Unit]",
+            f"Description=tierup: check {unit} every {HEALTH_CHECK_INTERVAL_SECONDS} s after the grace period",
+            "",
+            "[Timer]",
+            f"OnBootSec={int(after_seconds)}",
+            f"OnUnitActiveSec={HEALTH_CHECK_INTERVAL_SECONDS}",
+            "",
+            "[Install]",
+            "WantedBy=timers.target",
+            "",
+        ]
+    )
+    return [
+        _write_file(f"/usr/local/bin/{unit}-health", script, "0755"),
+        _write_file(f"/etc/systemd/system/{unit}-health.service", service, "0644"),
+        _write_file(f"/etc/systemd/system/{unit}-health.timer", timer, "0644"),
+    ]
 
 
 def _write_file(path: str, content: str, mode: str) -> str:
@@ -781,10 +1021,9 @@ def _drain_watcher(unit: str, region: str, hook: str) -> list[str]:
         [
             "#!/bin/bash",
             "set -uo pipefail",
-            'imds() { local t; t=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60");'
-            ' curl -sf -H "X-aws-ec2-metadata-token: $t" "http://169.254.169.254/latest/meta-data/$1"; }',
+            _IMDS,
             "INSTANCE_ID=$(imds instance-id)",
-            'until [ "$(imds autoscaling/target-lifecycle-state)" = "Terminated" ]; do sleep 5; done',
+            f'until [ "$(imds autoscaling/target-lifecycle-state)" = "Terminated" ]; do sleep {DRAIN_POLL_SECONDS}; done',
             f"systemctl stop {unit}.service",
             f"ASG=$(aws autoscaling describe-auto-scaling-instances --region {q(region)}"
             ' --instance-ids "$INSTANCE_ID" --query "AutoScalingInstances[0].AutoScalingGroupName" --output text)',

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,16 @@ from .network import Network
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 #: The service principal AWS documents for ALB access-log delivery (all regions opened since Aug 2022).
 LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
+#: AWS managed WAF rule groups every web ACL gets (free to use; each evaluated in priority order).
+WAF_MANAGED_RULE_GROUPS: tuple[str, ...] = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+)
+#: The range WAF accepts for a rate-based rule's limit over its 5-minute window.
+RATE_LIMIT_RANGE = (100, 2_000_000_000)
+#: A Route 53 hosted zone id (``Z`` and upper-case letters and digits), as opposed to a zone name.
+_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
+_FQDN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 NOT_FOUND_ACTION = {
     "type": "fixed-response",
     "fixed_response": {"content_type": "text/plain", "message_body": "Not Found", "status_code": "404"},
@@ -32,9 +43,27 @@ class LoadBalancerArgs:
     network: Network
     """The network; the ALB goes into its public subnets (private ones when ``internal``)."""
 
+    domain: str | None = None
+    """FQDN the ALB answers, e.g. ``"shop.example.com"`` (default none). tierup requests an ACM certificate
+    for it validated by DNS in ``hosted_zone``, waits for the validation, serves HTTPS on 443 (80 only
+    redirects) and points alias A and AAAA records at the ALB. Exclusive with ``certificate_arn``."""
+
+    hosted_zone: str | None = None
+    """Route 53 public hosted zone of ``domain``: a zone name (``"example.com"``) or id (``"Z0123..."``)
+    (default: the longest existing parent zone of ``domain``, looked up by name)."""
+
     certificate_arn: pulumi.Input[str] | None = None
-    """ACM certificate ARN. When set: HTTPS on 443 and port 80 only redirects (301); when not (default):
-    plain HTTP on 80."""
+    """Bring your own ACM certificate ARN (exclusive with ``domain``). With a certificate: HTTPS on 443
+    and port 80 only redirects (301); with neither (default): plain HTTP on 80, which the ``alb-https``
+    policy refuses for an internet-facing ALB in staging and prod."""
+
+    waf: bool = False
+    """Associate a regional WAF web ACL: AWS managed common and known-bad-inputs rule groups and a per-IP
+    rate limit (default off; on in prod). About $5/month per ACL + $1 per rule + $0.60 per million
+    requests."""
+
+    rate_limit_per_5_minutes: int = 2000
+    """Requests one client IP may make in 5 minutes before WAF blocks it (default 2000; with ``waf``)."""
 
     idle_timeout_seconds: pulumi.Input[int] = 60
     """Seconds a connection may stay idle (default 60, AWS allows 1 to 4000)."""
@@ -66,15 +95,21 @@ class LoadBalancer(TierComponent):
     default answer is a 404, through listener rules made by :meth:`add_route`, so one ALB can front
     several app tiers::
 
-        lb = LoadBalancer("web", LoadBalancerArgs(network=network, certificate_arn=cert.arn, access_logs=True))
+        lb = LoadBalancer("web", LoadBalancerArgs(network=network, domain="shop.example.com", waf=True))
         lb.add_route("api", api_target_group, host_patterns=["api.example.com"])  # assigned 10000+
         lb.add_route("site", site_target_group, path_patterns=["/*"])             # assigned 40000: last
         lb.add_route("ops", ops_target_group, path_patterns=["/ops/*"], priority=5)  # given: kept
         lb.allow_to("api", api_security_group, 8080)
         pulumi.export("url", lb.url)
 
+    With ``domain``, the certificate is requested and validated in Route 53 (the validation CNAME, then
+    :attr:`certificate_validation` waits until ACM issues it, before the HTTPS listener is created) and
+    alias A/AAAA records point the domain at the ALB; :attr:`url` is ``https://<domain>``.
+
     **Cost**: about $16/month per ALB plus $5.84/month per LCU of traffic, plus $3.65/month for each
-    public IPv4 address (one per AZ for an internet-facing ALB). Access logs cost S3 storage only.
+    public IPv4 address (one per AZ for an internet-facing ALB). Access logs cost S3 storage only. The
+    ACM certificate is free; Route 53 answers cost $0.40 per million queries (alias queries to an ALB are
+    free). ``waf``: $5/month per web ACL + $1 per rule (3) + $0.60 per million requests, about $8/month.
     """
 
     TRANSFORMABLE = frozenset(
@@ -87,6 +122,12 @@ class LoadBalancer(TierComponent):
             "http_listener",
             "https_listener",
             "listener_rule",
+            "certificate",
+            "validation_record",
+            "certificate_validation",
+            "alias_record",
+            "web_acl",
+            "web_acl_association",
             "access_logs_bucket",
             "access_logs_encryption",
             "access_logs_public_access_block",
@@ -107,25 +148,31 @@ class LoadBalancer(TierComponent):
     http_listener: aws.lb.Listener
     https_listener: aws.lb.Listener | None
     access_logs_bucket: aws.s3.Bucket | None
+    certificate: aws.acm.Certificate | None
+    certificate_validation: aws.acm.CertificateValidation | None
+    alias_records: list[aws.route53.Record]
+    web_acl: aws.wafv2.WebAcl | None
+    hosted_zone_id: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        if len(args.network.azs) < 2:
-            raise ValueError(
-                f"LoadBalancer '{name}': an ALB needs subnets in at least 2 AZs; "
-                f"the network has {len(args.network.azs)} (raise az_count)"
-            )
+        _validate(name, args)
         super().__init__("tierup:load_balancer:LoadBalancer", name, args.transform, opts)
         self._args = args
-        self.https = args.certificate_arn is not None
+        self.https = args.certificate_arn is not None or args.domain is not None
+        self.hosted_zone_id = self._find_hosted_zone()
+        certificate_arn = self._create_certificate()
         self._create_security_group()
         self._create_access_logs_bucket()
         self._create_load_balancer()
-        self._create_listeners()
+        self._create_listeners(certificate_arn)
+        self.alias_records = self._create_alias_records()
+        self.web_acl = self._create_web_acl()
         self.arn = self.alb.arn
         self.arn_suffix = self.alb.arn_suffix
         self.dns_name = self.alb.dns_name
         self.zone_id = self.alb.zone_id
-        self.url = pulumi.Output.concat("https://" if self.https else "http://", self.alb.dns_name)
+        host: pulumi.Input[str] = args.domain or self.alb.dns_name
+        self.url = pulumi.Output.concat("https://" if self.https else "http://", host)
         self.register_outputs(
             {
                 "arn": self.arn,
@@ -136,10 +183,169 @@ class LoadBalancer(TierComponent):
                 "securityGroupId": self.security_group.id,
                 "listenerArn": self.listener.arn,
                 "accessLogsBucket": self.access_logs_bucket.bucket if self.access_logs_bucket else None,
+                "certificateArn": self.certificate.arn if self.certificate else args.certificate_arn,
+                "webAclArn": self.web_acl.arn if self.web_acl else None,
             }
         )
 
     # ---- steps ---------------------------------------------------------------------------
+
+    def _find_hosted_zone(self) -> pulumi.Output[str] | None:
+        """The zone id of ``domain``: given as an id, looked up by name, or the longest existing public
+        parent zone of ``domain`` among the account's zones (an invoke that fails would fail the program,
+        so zones are listed rather than probed)."""
+        domain, zone = self._args.domain, self._args.hosted_zone
+        if domain is None:
+            return None
+        if zone is not None and _ZONE_ID.match(zone):
+            return pulumi.Output.from_input(zone)
+        invoke_opts = pulumi.InvokeOptions(parent=self)
+        if zone is not None:
+            found = aws.route53.get_zone(name=zone.rstrip("."), private_zone=False, opts=invoke_opts)
+            return pulumi.Output.from_input(found.zone_id)
+        candidates = parent_zones(domain)
+        public = {}
+        for zone_id in aws.route53.get_zones(opts=invoke_opts).ids:
+            found = aws.route53.get_zone(zone_id=zone_id, opts=invoke_opts)
+            if not found.private_zone:
+                public[found.name.rstrip(".").lower()] = found.zone_id
+        for candidate in candidates:  # longest first
+            if candidate in public:
+                return pulumi.Output.from_input(public[candidate])
+        raise ValueError(
+            f"LoadBalancer '{self._name}': no public Route 53 hosted zone for '{domain}' or a parent "
+            f"({', '.join(candidates)}) in this account; create one, or set hosted_zone to its name or id"
+        )
+
+    def _create_certificate(self) -> pulumi.Input[str] | None:
+        """ACM certificate for ``domain``, its DNS validation record, and the wait for it to be issued.
+
+        Returns the ARN listeners use: the validation's, so no listener is created before the certificate
+        is issued (a bring-your-own ``certificate_arn`` is used as given).
+        """
+        self.certificate = None
+        self.certificate_validation = None
+        domain = self._args.domain
+        if domain is None or self.hosted_zone_id is None:
+            return self._args.certificate_arn
+        self.certificate = self.child(
+            "certificate",
+            aws.acm.Certificate,
+            f"{self._name}-cert",
+            {
+                "domain_name": domain,
+                "validation_method": "DNS",
+                "key_algorithm": "EC_prime256v1",
+                "tags": tags(f"{self._name}-cert"),
+            },
+        )
+        option = self.certificate.domain_validation_options[0]
+        record = self.child(
+            "validation_record",
+            aws.route53.Record,
+            f"{self._name}-cert-validation",
+            {
+                "zone_id": self.hosted_zone_id,
+                "name": option.resource_record_name,
+                "type": option.resource_record_type,
+                "records": [option.resource_record_value],
+                "ttl": 60,
+                # the same CNAME validates every certificate of this name (a replacement or another stack)
+                "allow_overwrite": True,
+            },
+        )
+        self.certificate_validation = self.child(
+            "certificate_validation",
+            aws.acm.CertificateValidation,
+            f"{self._name}-cert",
+            {"certificate_arn": self.certificate.arn, "validation_record_fqdns": [record.fqdn]},
+        )
+        return self.certificate_validation.certificate_arn
+
+    def _create_alias_records(self) -> list[aws.route53.Record]:
+        """Alias A and AAAA records of ``domain`` to the ALB (AAAA answers once the ALB is dual-stack)."""
+        if self._args.domain is None or self.hosted_zone_id is None:
+            return []
+        return [
+            self.child(
+                "alias_record",
+                aws.route53.Record,
+                f"{self._name}-alias-{kind.lower()}",
+                {
+                    "zone_id": self.hosted_zone_id,
+                    "name": self._args.domain,
+                    "type": kind,
+                    "aliases": [
+                        {
+                            "name": self.alb.dns_name,
+                            "zone_id": self.alb.zone_id,
+                            "evaluate_target_health": True,
+                        }
+                    ],
+                    "allow_overwrite": False,
+                },
+            )
+            for kind in ("A", "AAAA")
+        ]
+
+    def _create_web_acl(self) -> aws.wafv2.WebAcl | None:
+        """A regional web ACL (per-IP rate limit first, then the managed rule groups) on the ALB."""
+        if not self._args.waf:
+            return None
+        metric = re.sub(r"[^A-Za-z0-9_-]", "-", self._name)
+
+        def visibility(suffix: str) -> dict[str, Any]:
+            return {
+                "cloudwatch_metrics_enabled": True,
+                "metric_name": f"{metric}-{suffix}"[:128],
+                "sampled_requests_enabled": True,
+            }
+
+        rules: list[dict[str, Any]] = [
+            {
+                "name": "rate-limit-per-ip",
+                "priority": 0,
+                "action": {"block": {}},
+                "statement": {
+                    "rate_based_statement": {
+                        "limit": self._args.rate_limit_per_5_minutes,
+                        "aggregate_key_type": "IP",
+                        "evaluation_window_sec": 300,
+                    }
+                },
+                "visibility_config": visibility("rate-limit"),
+            }
+        ]
+        for priority, group in enumerate(WAF_MANAGED_RULE_GROUPS, start=1):
+            rules.append(
+                {
+                    "name": group,
+                    "priority": priority,
+                    "override_action": {"none": {}},
+                    "statement": {"managed_rule_group_statement": {"vendor_name": "AWS", "name": group}},
+                    "visibility_config": visibility(group),
+                }
+            )
+        acl = self.child(
+            "web_acl",
+            aws.wafv2.WebAcl,
+            f"{self._name}-waf",
+            {
+                "scope": "REGIONAL",
+                "description": f"tierup load balancer {self._name}: managed rules and a per-IP rate limit",
+                "default_action": {"allow": {}},
+                "rules": rules,
+                "visibility_config": visibility("acl"),
+                "tags": tags(f"{self._name}-waf"),
+            },
+        )
+        self.child(
+            "web_acl_association",
+            aws.wafv2.WebAclAssociation,
+            f"{self._name}-waf",
+            {"resource_arn": self.alb.arn, "web_acl_arn": acl.arn},
+        )
+        return acl
 
     def _create_security_group(self) -> None:
         """The ALB's group: 80 (and 443 with a certificate) in, nothing out until :meth:`allow_to`."""
@@ -300,7 +506,7 @@ class LoadBalancer(TierComponent):
             pulumi.ResourceOptions(depends_on=depends_on),
         )
 
-    def _create_listeners(self) -> None:
+    def _create_listeners(self, certificate_arn: pulumi.Input[str] | None) -> None:
         self.https_listener = None
         if self.https:
             self.https_listener = self.child(
@@ -312,7 +518,7 @@ class LoadBalancer(TierComponent):
                     "port": 443,
                     "protocol": "HTTPS",
                     "ssl_policy": TLS_POLICY,
-                    "certificate_arn": self._args.certificate_arn,
+                    "certificate_arn": certificate_arn,
                     "default_actions": [NOT_FOUND_ACTION],
                     "tags": tags(f"{self._name}-https"),
                 },
@@ -415,3 +621,33 @@ class LoadBalancer(TierComponent):
             },
         )
         return egress, ingress
+
+
+def parent_zones(domain: str) -> list[str]:
+    """The zone names that may hold ``domain``, longest first: ``a.b.example.com`` → itself,
+    ``b.example.com``, ``example.com`` (a zone is never a bare top-level domain)."""
+    labels = domain.rstrip(".").lower().split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+
+
+def _validate(name: str, args: LoadBalancerArgs) -> None:
+    label = f"LoadBalancer '{name}'"
+    if len(args.network.azs) < 2:
+        raise ValueError(
+            f"{label}: an ALB needs subnets in at least 2 AZs; "
+            f"the network has {len(args.network.azs)} (raise az_count)"
+        )
+    if args.domain is not None and args.certificate_arn is not None:
+        raise ValueError(
+            f"{label}: give domain (tierup creates and validates the certificate) or certificate_arn "
+            "(bring your own), not both"
+        )
+    if args.domain is not None and not _FQDN.match(args.domain.rstrip(".").lower()):
+        raise ValueError(f"{label}: domain '{args.domain}' is not a fully qualified domain name")
+    if args.hosted_zone is not None and args.domain is None:
+        raise ValueError(f"{label}: hosted_zone is only used with domain; set domain too")
+    low, high = RATE_LIMIT_RANGE
+    if not low <= args.rate_limit_per_5_minutes <= high:
+        raise ValueError(
+            f"{label}: rate_limit_per_5_minutes must be {low} to {high} (got {args.rate_limit_per_5_minutes})"
+        )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
 import re
+import shlex
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -14,8 +16,8 @@ import pulumi_aws as aws
 from ._base import TierComponent, Transforms, tags
 from ._context import availability_zones, aws_context
 
-NatMode = Literal["per-az", "single", "instance", "none"]
-NAT_MODES: tuple[str, ...] = ("per-az", "single", "instance", "none")
+NatMode = Literal["per-az", "single", "instance", "instance-per-az", "none"]
+NAT_MODES: tuple[str, ...] = ("per-az", "single", "instance", "instance-per-az", "none")
 
 #: The VPC is cut into this many equal slots; public subnet of AZ i = slot i, private = slot 8 + i.
 SUBNET_SLOTS = 16
@@ -23,6 +25,13 @@ PRIVATE_SLOT_OFFSET = 8
 #: The arm64 Amazon Linux 2023 AMI, as AWS publishes it in public SSM parameters.
 NAT_INSTANCE_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 NAT_INSTANCE_TYPE = "t4g.nano"
+#: Monthly prices (us-east-1, on demand) behind the ``instance-per-az`` saving in the docs.
+NAT_GATEWAY_MONTHLY_USD = 32.85  # $0.045/hour, plus $0.045 per GB processed
+NAT_INSTANCE_MONTHLY_USD = 7.36  # t4g.nano $3.07 + public IPv4 $3.65 + 8 GB gp3 $0.64; no per-GB processing
+#: Seconds a NAT instance is given to boot before EC2 status checks may replace it.
+NAT_HEALTH_CHECK_GRACE_SECONDS = 120
+#: The tag that names a NAT instance's AZ slot; its role may change only instances carrying it.
+NAT_TAG = "tierup:nat"
 #: The AWS APIs tierup instances call at boot and at run time: ECR login and pull (the layers come from S3,
 #: through the gateway endpoint), CloudWatch Logs (the awslogs driver), Secrets Manager and SSM (secrets,
 #: the SSM agent and Session Manager), SQS (workers), CloudWatch metrics, the Auto Scaling API (the
@@ -58,7 +67,9 @@ class NetworkArgs:
 
     nat: NatMode = "single"
     """Private egress: ``per-az`` (a NAT gateway in each AZ), ``single`` (default: one gateway in AZ 0),
-    ``instance`` (one t4g.nano NAT instance, for dev) or ``none`` (no internet from private subnets)."""
+    ``instance`` (one t4g.nano NAT instance, for dev), ``instance-per-az`` (a t4g.nano NAT instance per AZ,
+    each in an Auto Scaling group of one that replaces it when it fails; the cheap production choice) or
+    ``none`` (no internet from private subnets)."""
 
     flow_logs: bool = False
     """Send VPC flow logs (all traffic) to a CloudWatch log group (default off)."""
@@ -102,7 +113,11 @@ class Network(TierComponent):
     **Cost**: the VPC, subnets, route tables, internet gateway and S3 endpoint are free. A NAT gateway
     costs about $33/month each plus $0.045/GB processed (``per-az``: one per AZ; ``single``: one);
     a NAT instance (``instance``) about $3/month for the t4g.nano plus $3.65/month for its public IPv4
-    address. Flow logs cost CloudWatch ingestion ($0.50/GB) and storage. Interface endpoints cost about
+    address. ``instance-per-az`` keeps every AZ's egress independent for about $7.36/month per AZ (t4g.nano
+    $3.07 + IPv4 $3.65 + 8 GB gp3 $0.64) against $32.85 for a NAT gateway: **$25.49/month saved per AZ**
+    ($76.47 for 3 AZs) plus the gateway's $0.045 per GB processed (another $45 per TB). The price is
+    throughput (a t4g.nano bursts to 5 Gbit/s, sustained far less) and a minute or two without egress in
+    an AZ while its Auto Scaling group replaces a failed instance. Flow logs cost CloudWatch ingestion ($0.50/GB) and storage. Interface endpoints cost about
     $7.30/month each per AZ plus $0.01/GB processed: ``nat="none"``'s 12 services in 2 AZs come to about
     $175/month (3 AZs: about $263), more than a single NAT gateway. That is still the price of private
     egress to AWS without a NAT: pick ``none`` to have no internet route, not to save money, and list only
@@ -122,6 +137,12 @@ class Network(TierComponent):
             "nat_eip",
             "nat_gateway",
             "nat_instance",
+            "nat_role",
+            "nat_role_policy",
+            "nat_instance_profile",
+            "nat_launch_template",
+            "nat_auto_scaling_group",
+            "nat_standby_interface",
             "nat_security_group",
             "nat_security_group_rule",
             "flow_log_group",
@@ -148,6 +169,8 @@ class Network(TierComponent):
     internet_gateway: aws.ec2.InternetGateway
     nat_gateways: list[aws.ec2.NatGateway]
     nat_instance: aws.ec2.Instance | None
+    nat_groups: list[aws.autoscaling.Group]
+    egress_dependencies: list[pulumi.Resource]
     flow_log: aws.ec2.FlowLog | None
     s3_endpoint: aws.ec2.VpcEndpoint
     endpoint_security_group: aws.ec2.SecurityGroup | None
@@ -335,8 +358,13 @@ class Network(TierComponent):
     def _create_nat(self) -> None:
         self.nat_gateways = []
         self.nat_instance = None
+        self.nat_groups = []
+        self.egress_dependencies = []
         mode = self._args.nat
         if mode == "none":
+            return
+        if mode == "instance-per-az":
+            self._create_nat_instances_per_az()
             return
         if mode == "instance":
             self.nat_instance = self._create_nat_instance()
@@ -351,13 +379,22 @@ class Network(TierComponent):
             gateway = self.nat_gateways[i if mode == "per-az" else 0]
             self._private_default_route(i, table, {"nat_gateway_id": gateway.id})
 
-    def _private_default_route(self, i: int, table: aws.ec2.RouteTable, target: dict[str, Any]) -> None:
-        self.child(
+    def _private_default_route(
+        self,
+        i: int,
+        table: aws.ec2.RouteTable,
+        target: dict[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> aws.ec2.Route:
+        route = self.child(
             "route",
             aws.ec2.Route,
             f"{self._name}-private-{i}-nat",
             {"route_table_id": table.id, "destination_cidr_block": "0.0.0.0/0", **target},
+            opts,
         )
+        self.egress_dependencies.append(route)
+        return route
 
     def _create_nat_gateway(self, i: int) -> aws.ec2.NatGateway:
         eip = self.child(
@@ -380,6 +417,36 @@ class Network(TierComponent):
         )
 
     def _create_nat_instance(self) -> aws.ec2.Instance:
+        group = self._create_nat_security_group()
+        ami = aws.ssm.get_parameter_output(
+            name=NAT_INSTANCE_AMI_PARAMETER, opts=pulumi.InvokeOutputOptions(parent=self)
+        ).insecure_value
+        return self.child(
+            "nat_instance",
+            aws.ec2.Instance,
+            f"{self._name}-nat",
+            {
+                "ami": ami,
+                "instance_type": NAT_INSTANCE_TYPE,
+                "subnet_id": self.public_subnets[0].id,
+                "vpc_security_group_ids": [group.id],
+                "associate_public_ip_address": True,
+                "source_dest_check": False,
+                "user_data": nat_instance_user_data(self.cidr_block),
+                "metadata_options": {
+                    "http_endpoint": "enabled",
+                    "http_tokens": "required",
+                    "http_put_response_hop_limit": 1,
+                },
+                "root_block_device": {"encrypted": True, "volume_type": "gp3"},
+                "tags": tags(f"{self._name}-nat"),
+            },
+            # A new AL2023 AMI every few weeks must not replace the NAT (and cut egress) on each deploy;
+            # roll it deliberately with `pulumi up --replace`.
+            pulumi.ResourceOptions(ignore_changes=["ami"], depends_on=[self.internet_gateway]),
+        )
+
+    def _create_nat_security_group(self) -> aws.ec2.SecurityGroup:
         group = self.child(
             "nat_security_group",
             aws.ec2.SecurityGroup,
@@ -412,32 +479,194 @@ class Network(TierComponent):
                 "description": "forwarded traffic to the internet",
             },
         )
-        ami = aws.ssm.get_parameter_output(
-            name=NAT_INSTANCE_AMI_PARAMETER, opts=pulumi.InvokeOutputOptions(parent=self)
-        ).insecure_value
-        return self.child(
-            "nat_instance",
-            aws.ec2.Instance,
-            f"{self._name}-nat",
-            {
-                "ami": ami,
-                "instance_type": NAT_INSTANCE_TYPE,
-                "subnet_id": self.public_subnets[0].id,
-                "vpc_security_group_ids": [group.id],
-                "associate_public_ip_address": True,
-                "source_dest_check": False,
-                "user_data": nat_instance_user_data(self.cidr_block),
-                "metadata_options": {
-                    "http_endpoint": "enabled",
-                    "http_tokens": "required",
-                    "http_put_response_hop_limit": 1,
+        return group
+
+    def _create_nat_instances_per_az(self) -> None:
+        """A NAT instance per AZ, each in an Auto Scaling group of one in that AZ's public subnet.
+
+        The AZ's private default route is created at deploy time with a standby network interface (in the
+        AZ's public subnet, source/destination check off) as its first target, so the route exists before any
+        instance boots and the policies can see which AZ it leaves through. Every NAT instance, at every
+        boot, turns its own source/destination check off and points its AZ's route at itself with
+        ``aws ec2 replace-route``, through a role that may replace routes in that route table only; Pulumi
+        ignores the route's target from then on. An instance that fails EC2 status checks, or whose boot
+        fails, is replaced by its group, and the replacement takes the route over.
+        """
+        group = self._create_nat_security_group()
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        ami = aws.ssm.get_parameter_output(name=NAT_INSTANCE_AMI_PARAMETER, opts=invoke).insecure_value
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
+        region = aws.get_region_output(opts=invoke).region
+        for i, table in enumerate(self.private_route_tables):
+            label = f"{self._name}-nat-{i}"
+            standby = self.child(
+                "nat_standby_interface",
+                aws.ec2.NetworkInterface,
+                label,
+                {
+                    "subnet_id": self.public_subnets[i].id,
+                    "security_groups": [group.id],
+                    "source_dest_check": False,
+                    "description": f"tierup {label}: first target of the AZ's default route until a NAT boots",
+                    "tags": tags(label),
                 },
-                "root_block_device": {"encrypted": True, "volume_type": "gp3"},
-                "tags": tags(f"{self._name}-nat"),
+            )
+            route = self._private_default_route(
+                i,
+                table,
+                {"network_interface_id": standby.id},
+                # the NAT instance points the route at itself at boot; a deploy never takes it back
+                pulumi.ResourceOptions(ignore_changes=["networkInterfaceId", "instanceId"]),
+            )
+            profile = self._nat_role(label, table, account, partition, region)
+            template = self.child(
+                "nat_launch_template",
+                aws.ec2.LaunchTemplate,
+                label,
+                {
+                    "description": f"tierup {label}: NAT instance for AZ {self.azs[i]}",
+                    "image_id": ami,
+                    "instance_type": NAT_INSTANCE_TYPE,
+                    "iam_instance_profile": {"arn": profile.arn},
+                    "metadata_options": {
+                        "http_endpoint": "enabled",
+                        "http_tokens": "required",
+                        "http_put_response_hop_limit": 1,
+                    },
+                    "block_device_mappings": [
+                        {
+                            "device_name": "/dev/xvda",
+                            "ebs": {"volume_size": 8, "volume_type": "gp3", "encrypted": "true"},
+                        }
+                    ],
+                    "network_interfaces": [
+                        {
+                            "device_index": 0,
+                            "associate_public_ip_address": "true",
+                            "delete_on_termination": "true",
+                            "security_groups": [group.id],
+                        }
+                    ],
+                    "user_data": pulumi.Output.all(table.id, region).apply(
+                        lambda v: base64.b64encode(
+                            nat_instance_user_data(self.cidr_block, route_table_id=v[0], region=v[1]).encode()
+                        ).decode()
+                    ),
+                    "update_default_version": True,
+                    "tag_specifications": [
+                        {"resource_type": kind, "tags": tags(label, {NAT_TAG: label})}
+                        for kind in ("instance", "volume", "network-interface")
+                    ],
+                    # the pack knows a NAT template and group by this tag (public IP, one AZ by design)
+                    "tags": tags(label, {NAT_TAG: label}),
+                },
+                # a newly published AMI must not replace the NAT fleet on an unrelated deploy
+                pulumi.ResourceOptions(ignore_changes=["imageId"]),
+            )
+            self.nat_groups.append(
+                self.child(
+                    "nat_auto_scaling_group",
+                    aws.autoscaling.Group,
+                    label,
+                    {
+                        "vpc_zone_identifiers": [self.public_subnets[i].id],
+                        "min_size": 1,
+                        "max_size": 1,
+                        "desired_capacity": 1,
+                        "launch_template": {"id": template.id, "version": template.latest_version.apply(str)},
+                        "health_check_type": "EC2",
+                        "health_check_grace_period": NAT_HEALTH_CHECK_GRACE_SECONDS,
+                        # one instance: a refresh replaces it (minutes without egress in this AZ only)
+                        "instance_refresh": {
+                            "strategy": "Rolling",
+                            "preferences": {"min_healthy_percentage": 0, "skip_matching": True},
+                        },
+                        "tags": [
+                            {"key": k, "value": v, "propagate_at_launch": True}
+                            for k, v in tags(label, {NAT_TAG: label}).items()
+                        ],
+                    },
+                    # the route must exist before an instance replaces it
+                    pulumi.ResourceOptions(depends_on=[route, self.internet_gateway]),
+                )
+            )
+        self.egress_dependencies.extend(self.nat_groups)
+
+    def _nat_role(
+        self,
+        label: str,
+        table: aws.ec2.RouteTable,
+        account: pulumi.Output[str],
+        partition: pulumi.Output[str],
+        region: pulumi.Output[str],
+    ) -> aws.iam.InstanceProfile:
+        """A role that may replace routes in this AZ's route table, turn off the source/destination check
+        of the AZ's own NAT instances, and report them unhealthy: nothing else."""
+        role = self.child(
+            "nat_role",
+            aws.iam.Role,
+            label,
+            {
+                "assume_role_policy": json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "ec2.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    }
+                ),
+                "description": f"tierup {label}: points its AZ's default route at itself",
+                "tags": tags(label),
             },
-            # A new AL2023 AMI every few weeks must not replace the NAT (and cut egress) on each deploy;
-            # roll it deliberately with `pulumi up --replace`.
-            pulumi.ResourceOptions(ignore_changes=["ami"], depends_on=[self.internet_gateway]),
+        )
+        own = {"StringEquals": {f"aws:ResourceTag/{NAT_TAG}": label}}
+        arn = pulumi.Output.concat("arn:", partition, ":ec2:", region, ":", account)
+        document = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "OwnRouteTable",
+                    "Effect": "Allow",
+                    "Action": ["ec2:ReplaceRoute", "ec2:CreateRoute"],
+                    "Resource": table.arn,
+                },
+                {
+                    "Sid": "OwnSourceDestCheck",
+                    "Effect": "Allow",
+                    "Action": "ec2:ModifyInstanceAttribute",
+                    "Resource": pulumi.Output.concat(arn, ":instance/*"),
+                    "Condition": own,
+                },
+                {
+                    "Sid": "OwnHealth",
+                    "Effect": "Allow",
+                    "Action": "autoscaling:SetInstanceHealth",
+                    "Resource": pulumi.Output.concat(
+                        "arn:",
+                        partition,
+                        ":autoscaling:",
+                        region,
+                        ":",
+                        account,
+                        ":autoScalingGroup:*:autoScalingGroupName/*",
+                    ),
+                    "Condition": {"StringEquals": {f"autoscaling:ResourceTag/{NAT_TAG}": label}},
+                },
+            ],
+        }
+        self.child(
+            "nat_role_policy",
+            aws.iam.RolePolicy,
+            label,
+            {"role": role.id, "policy": pulumi.Output.json_dumps(document)},
+        )
+        return self.child(
+            "nat_instance_profile", aws.iam.InstanceProfile, label, {"role": role.name, "tags": tags(label)}
         )
 
     def _create_flow_logs(self) -> None:
@@ -498,11 +727,16 @@ class Network(TierComponent):
                                 "Action": [
                                     "logs:CreateLogStream",
                                     "logs:PutLogEvents",
-                                    "logs:DescribeLogGroups",
                                     "logs:DescribeLogStreams",
                                 ],
                                 "Resource": [group.arn, pulumi.Output.concat(group.arn, ":*")],
-                            }
+                            },
+                            {
+                                # a List/Describe action without resource-level permissions: only "*" works
+                                "Effect": "Allow",
+                                "Action": "logs:DescribeLogGroups",
+                                "Resource": "*",
+                            },
                         ],
                     }
                 ),
@@ -604,16 +838,44 @@ class Network(TierComponent):
         )
 
 
-def nat_instance_user_data(vpc_cidr: str) -> str:
-    """Boot script of the NAT instance: IP forwarding on, traffic from the VPC masqueraded."""
-    return f"""#!/bin/bash
-set -euo pipefail
-dnf install -y iptables-services
-systemctl enable --now iptables
-echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-tierup-nat.conf
-sysctl -p /etc/sysctl.d/90-tierup-nat.conf
-iface=$(ip route show default | awk '{{print $5; exit}}')
-iptables -t nat -A POSTROUTING -o "$iface" -s {vpc_cidr} -j MASQUERADE
-iptables -F FORWARD
-service iptables save
-"""
+def nat_instance_user_data(
+    vpc_cidr: str, *, route_table_id: str | None = None, region: str | None = None
+) -> str:
+    """Boot script of a NAT instance: IP forwarding on, traffic from the VPC masqueraded.
+
+    With ``route_table_id`` (``instance-per-az``) the instance also turns its own source/destination check
+    off and points that route table's default route at itself, retrying with backoff; a boot that fails
+    reports the instance unhealthy so its Auto Scaling group replaces it.
+    """
+    lines = ["#!/bin/bash", "set -euo pipefail"]
+    if route_table_id is not None and region is not None:
+        q = shlex.quote
+        lines += [
+            'imds() { local t; t=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60");'
+            ' curl -sf -H "X-aws-ec2-metadata-token: $t" "http://169.254.169.254/latest/meta-data/$1"; }',
+            'retry() { local n=1 delay=2; until "$@"; do [ "$n" -ge 8 ] && return 1; sleep "$delay";'
+            " n=$((n + 1)); delay=$((delay * 2 > 30 ? 30 : delay * 2)); done; }",
+            "INSTANCE_ID=$(imds instance-id)",
+            f'trap \'aws autoscaling set-instance-health --region {q(region)} --instance-id "$INSTANCE_ID"'
+            " --health-status Unhealthy || true' ERR",
+        ]
+    lines += [
+        'retry() { "$@"; }' if route_table_id is None else "",
+        "retry dnf install -y iptables-services",
+        "systemctl enable --now iptables",
+        "echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-tierup-nat.conf",
+        "sysctl -p /etc/sysctl.d/90-tierup-nat.conf",
+        "iface=$(ip route show default | awk '{print $5; exit}')",
+        f'iptables -t nat -A POSTROUTING -o "$iface" -s {vpc_cidr} -j MASQUERADE',
+        "iptables -F FORWARD",
+        "service iptables save",
+    ]
+    if route_table_id is not None and region is not None:
+        q = shlex.quote
+        lines += [
+            f'retry aws ec2 modify-instance-attribute --region {q(region)} --instance-id "$INSTANCE_ID"'
+            " --no-source-dest-check",
+            f"retry aws ec2 replace-route --region {q(region)} --route-table-id {q(route_table_id)}"
+            ' --destination-cidr-block 0.0.0.0/0 --instance-id "$INSTANCE_ID"',
+        ]
+    return "\n".join(line for line in lines if line) + "\n"

@@ -10,7 +10,15 @@ import pulumi
 import pulumi_aws as aws
 
 from ._base import TierComponent, Transforms
-from .compute import INSTANCE_GROUP_KEYS, Container, InstanceGroup, InstanceGroupArgs
+from .compute import (
+    DRAIN_MARGIN_SECONDS,
+    DRAIN_POLL_SECONDS,
+    INSTANCE_GROUP_KEYS,
+    Container,
+    InstanceGroup,
+    InstanceGroupArgs,
+    drain_heartbeat_seconds,
+)
 from .network import Network
 from .queue import Queue, sending_env
 
@@ -180,7 +188,8 @@ class WorkerPool(TierComponent):
         return group
 
     def _create_lifecycle_hook(self) -> aws.autoscaling.LifecycleHook:
-        """Hold a terminating worker up to the job timeout; continue termination when time is up."""
+        """Hold a terminating worker while its job finishes: the heartbeat exceeds the container's stop timeout
+        (the job timeout) plus the drain watcher's poll; continue termination when time is up."""
         return self.child(
             "lifecycle_hook",
             aws.autoscaling.LifecycleHook,
@@ -189,7 +198,7 @@ class WorkerPool(TierComponent):
                 "name": DRAIN_HOOK_NAME,
                 "autoscaling_group_name": self.asg.name,
                 "lifecycle_transition": "autoscaling:EC2_INSTANCE_TERMINATING",
-                "heartbeat_timeout": max(self.job_timeout_seconds, HEARTBEAT_RANGE[0]),
+                "heartbeat_timeout": drain_heartbeat_seconds(self.job_timeout_seconds),
                 "default_result": "CONTINUE",
             },
         )
@@ -328,10 +337,11 @@ def _job_timeout(name: str, args: WorkerPoolArgs) -> int:
             "another worker would receive the message while the first still runs it — raise the queue's "
             "visibility_timeout_seconds or shorten the job timeout"
         )
-    if timeout > HEARTBEAT_RANGE[1]:
+    longest = HEARTBEAT_RANGE[1] - DRAIN_POLL_SECONDS - DRAIN_MARGIN_SECONDS
+    if drain_heartbeat_seconds(timeout) > HEARTBEAT_RANGE[1]:
         raise ValueError(
-            f"{label}: a terminating worker can be held at most {HEARTBEAT_RANGE[1]} s; "
-            f"set job_timeout_seconds ≤ {HEARTBEAT_RANGE[1]} (got {timeout})"
+            f"{label}: a terminating worker can be held at most {HEARTBEAT_RANGE[1]} s, job included; "
+            f"set job_timeout_seconds ≤ {longest} (got {timeout})"
         )
     if args.backlog_per_instance <= 0:
         raise ValueError(f"{label}: backlog_per_instance must be > 0 (got {args.backlog_per_instance})")

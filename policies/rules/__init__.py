@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import alarms, cache, compute, database, load_balancer, network, queue, resilience
+from . import _secrets, alarms, cache, compute, database, load_balancer, network, queue, resilience
+
+# rules such as no-secrets-in-user-data tell secret values apart (pulumi_policy unwraps them otherwise)
+_secrets.install()
 
 ALL_POLICIES: list[Policy] = [
     *compute.POLICIES,

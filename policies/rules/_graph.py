@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,6 +180,20 @@ def _extend(targets: list[PolicyResource], more: Iterable[PolicyResource]) -> in
 
 
 # --- subnets and placement -------------------------------------------------------------------------
+
+
+#: The tag marking a NAT instance's Auto Scaling group (one AZ, one instance: its AZ's egress) or launch template.
+NAT_TAG = "tierup:nat"
+
+
+def is_nat(res: PolicyResource) -> bool:
+    """An ASG or launch template tagged :data:`NAT_TAG` (tierup's ``nat: instance-per-az``; tag hand-written
+    NAT groups the same). Its AZ's egress is judged through the routes (``nat-per-az``, ``survives-az-loss``),
+    not as a tier."""
+    raw = get(res.props, "tags")
+    if isinstance(raw, Mapping) and not is_unknown(raw):
+        return NAT_TAG in raw
+    return any(get(tag, "key") == NAT_TAG for tag in elements(raw))
 
 
 def subnet_az(subnet: PolicyResource) -> str | None:

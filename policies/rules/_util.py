@@ -45,6 +45,8 @@ LISTENER_CERTIFICATES: Final = (
     "aws:lb/listenerCertificate:ListenerCertificate",
     "aws:alb/listenerCertificate:ListenerCertificate",
 )
+WEB_ACL: Final = "aws:wafv2/webAcl:WebAcl"
+WEB_ACL_ASSOCIATION: Final = "aws:wafv2/webAclAssociation:WebAclAssociation"
 TARGET_GROUPS: Final = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
 REPLICATION_GROUP: Final = "aws:elasticache/replicationGroup:ReplicationGroup"
 QUEUE: Final = "aws:sqs/queue:Queue"

@@ -13,7 +13,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ._graph import StackModel, is_application_lb, queue_model, watches
+from ._graph import StackModel, is_application_lb, is_nat, queue_model, watches
 from ._util import (
     ASG,
     COMPOSITE_ALARM,
@@ -106,7 +106,7 @@ def every_tier_has_alarms(args: StackValidationArgs, report_violation: ReportVio
         alarms_on.setdefault(watch.target.urn, set()).add(watch.alarm.urn)
     for res in model.of(*LOAD_BALANCERS, ASG, REPLICATION_GROUP, *DATABASES, QUEUE):
         tier = _tier(res)
-        if tier is None:
+        if tier is None or is_nat(res):
             continue
         count = len(alarms_on.get(res.urn, ()))
         if count < minimum:

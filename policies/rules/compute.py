@@ -16,7 +16,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from ._graph import StackModel, asg_load_balancing, asg_placement
+from ._graph import StackModel, asg_load_balancing, asg_placement, is_nat
+from ._secrets import is_secret
 from ._util import (
     ASG,
     INSTANCE,
@@ -105,7 +106,9 @@ def launch_template_no_public_ip(args: ResourceValidationArgs, report_violation:
         return
     props = args.props
     findings = Findings(_subject(args))
-    if args.resource_type == LAUNCH_TEMPLATE:
+    if args.resource_type == LAUNCH_TEMPLATE and is_nat(args):
+        pass  # A NAT instance's template (tagged tierup:nat) needs a public address.
+    elif args.resource_type == LAUNCH_TEMPLATE:
         for i, nic in enumerate(elements(get(props, "networkInterfaces"))):
             _check_public_ip(findings, get(nic, "associatePublicIpAddress"), f"networkInterfaces[{i}]")
     elif args.resource_type == INSTANCE and as_bool(get(props, "sourceDestCheck")) is False:
@@ -244,7 +247,7 @@ def user_data_findings(text: str, ignore: list[re.Pattern[str]]) -> list[str]:
 
 
 def no_secrets_in_user_data(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """User data carries no password-, token- or secret-looking literal values."""
+    """User data carries no password-, token- or secret-looking literal values and is no Pulumi secret."""
     if args.resource_type not in COMPUTE_TYPES:
         return
     ignore: list[re.Pattern[str]] = []
@@ -260,6 +263,12 @@ def no_secrets_in_user_data(args: ResourceValidationArgs, report_violation: Repo
         if value is UNKNOWN:
             findings.unknown_at(prop)
             continue
+        if is_secret(value):
+            findings.problem(
+                f"{prop} is a Pulumi secret: a secret value flowed into it, and user data is stored and "
+                "shown in clear by EC2"
+            )
+            continue
         text = as_str(value)
         if not text:
             continue
@@ -270,7 +279,7 @@ def no_secrets_in_user_data(args: ResourceValidationArgs, report_violation: Repo
 
 NO_SECRETS_IN_USER_DATA = ResourceValidationPolicy(
     name="no-secrets-in-user-data",
-    description="User data carries no password-, token- or secret-looking values.",
+    description="User data carries no password-, token- or secret-looking values and is no Pulumi secret.",
     validate=no_secrets_in_user_data,
     severity=Severity.CRITICAL,
     remediation_steps=NO_SECRETS_FIX,
@@ -296,6 +305,8 @@ def asg_multi_az(args: StackValidationArgs, report_violation: ReportViolation) -
     """Every ASG spans subnets in at least two AZs."""
     model = StackModel(args.resources)
     for asg in model.of(ASG):
+        if is_nat(asg):
+            continue  # a NAT instance's group serves one AZ by design
         try:
             where = asg_placement(model, asg)
         except UnknownValueError:

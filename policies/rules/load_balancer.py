@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -24,6 +25,8 @@ from ._util import (
     LOAD_BALANCERS,
     TARGET_GROUPS,
     UNKNOWN,
+    WEB_ACL,
+    WEB_ACL_ASSOCIATION,
     Findings,
     as_bool,
     as_str,
@@ -242,7 +245,8 @@ ALB_LISTENER_TLS_POLICY = ResourceValidationPolicy(
 # --- alb-https --------------------------------------------------------------------------------------
 
 HTTPS_FIX = (
-    "make every HTTP listener's default action a redirect to HTTPS "
+    "serve the application from an HTTPS listener on 443 (tierup: set tierup:loadBalancer.domain, or "
+    "certificateArn; LoadBalancerArgs.domain / certificate_arn), make every HTTP listener's default action a redirect to HTTPS "
     "(type='redirect', redirect={'protocol': 'HTTPS', 'port': '443', 'status_code': 'HTTP_301'}) and serve "
     "the application only from the HTTPS listener (move forward rules there)"
 )
@@ -259,33 +263,43 @@ def _redirects_to_https(actions: Any) -> bool:
 
 
 def alb_https(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    """On an ALB that has HTTPS (or a certificate), HTTP listeners and their rules only redirect to HTTPS."""
+    """An internet-facing ALB serves HTTPS and its HTTP listeners (and their rules) only redirect to HTTPS,
+    whether or not it has a certificate; any other ALB with HTTPS (or a certificate) only redirects HTTP."""
     model = StackModel(args.resources)
-    listeners = model.of(LISTENERS)
     by_lb: dict[str, list[Any]] = {}
+    serves_https: set[str] = set()
     secure: set[str] = set()
-    for listener in listeners:
+    for listener in model.of(LISTENERS):
         lb = _load_balancer_key(model, listener)
         if lb is None:
             continue
         by_lb.setdefault(lb, []).append(listener)
-        protocol = lower(get(listener.props, "protocol"))
-        if protocol == "https" or as_str(get(listener.props, "certificateArn")):
+        protocol = get(listener.props, "protocol")
+        if protocol is UNKNOWN or lower(protocol) == "https":
+            serves_https.add(lb)  # an unknown protocol can't be held against the ALB
+        if lower(protocol) == "https" or as_str(get(listener.props, "certificateArn")):
             secure.add(lb)
     for attached in model.of(LISTENER_CERTIFICATES):
         for listener in model.resolve(attached, ("listenerArn",), LISTENERS, ("arn", "id")).targets:
             lb = _load_balancer_key(model, listener)
             if lb is not None:
                 secure.add(lb)
+    for alb in model.of(LOAD_BALANCERS):
+        if not is_application_lb(alb) or not _internet_facing(alb):
+            continue
+        secure.add(alb.urn)
+        if alb.urn not in serves_https:
+            problem = "it is internet-facing and has no HTTPS listener, so clients send data in clear text"
+            report_violation(message(f"ALB '{alb.name}'", [problem], HTTPS_FIX), alb.urn)
     rules = model.of(LISTENER_RULES)
-    for lb in secure:
+    for lb in sorted(secure):
         for listener in by_lb.get(lb, []):
             protocol = get(listener.props, "protocol")
             if protocol is UNKNOWN or (lower(protocol) or "http") != "http":
                 continue
             actions = get(listener.props, "defaultActions")
             if actions is not UNKNOWN and not _redirects_to_https(actions):
-                problem = "it is an HTTP listener on an HTTPS load balancer and its default action doesn't redirect to HTTPS"
+                problem = "it is an HTTP listener and its default action doesn't redirect to HTTPS"
                 report_violation(message(f"listener '{listener.name}'", [problem], HTTPS_FIX), listener.urn)
             for rule in rules:
                 targets = model.resolve(rule, ("listenerArn",), LISTENERS, ("arn", "id")).targets
@@ -293,6 +307,12 @@ def alb_https(args: StackValidationArgs, report_violation: ReportViolation) -> N
                 if listener in targets and actions is not UNKNOWN and not _redirects_to_https(actions):
                     problem = f"it serves traffic on HTTP listener '{listener.name}' instead of redirecting to HTTPS"
                     report_violation(message(f"listener rule '{rule.name}'", [problem], HTTPS_FIX), rule.urn)
+
+
+def _internet_facing(alb: Any) -> bool:
+    """True unless ``internal`` is true (or unknown: can't tell, so not held against it)."""
+    internal = get(alb.props, "internal")
+    return internal is not UNKNOWN and as_bool(internal) is not True
 
 
 def _load_balancer_key(model: StackModel, listener: Any) -> str | None:
@@ -305,11 +325,82 @@ def _load_balancer_key(model: StackModel, listener: Any) -> str | None:
 
 ALB_HTTPS = StackValidationPolicy(
     name="alb-https",
-    description="An ALB with a certificate serves HTTPS, and its HTTP listeners only redirect to HTTPS.",
+    description=(
+        "An internet-facing ALB serves HTTPS, and HTTP listeners (of any ALB with HTTPS) only redirect to HTTPS."
+    ),
     validate=alb_https,
     severity=Severity.HIGH,
     remediation_steps=HTTPS_FIX,
     tags=["load-balancer", "security"],
+)
+
+# --- alb-waf (advisory-only) ------------------------------------------------------------------------
+
+WAF_FIX = (
+    "associate a regional WAF web ACL with the ALB (aws.wafv2.WebAclAssociation) whose rules include a "
+    "rate-based rule per client IP (tierup: tierup:loadBalancer.waf: true and rateLimitPer5Minutes; "
+    "LoadBalancerArgs.waf / rate_limit_per_5_minutes)"
+)
+
+
+def _has_rate_rule(acl: Any) -> bool | None:
+    """Whether the web ACL has a rate-based rule in ``rules`` or ``ruleJson`` (``None``: can't tell)."""
+    rules = get(acl.props, "rules")
+    if rules is UNKNOWN:
+        return None
+    unknown = False
+    for rule in elements(rules):
+        statement = get(rule, "statement", "rateBasedStatement")
+        if statement is UNKNOWN:
+            unknown = True
+        elif statement is not None:
+            return True
+    text = get(acl.props, "ruleJson")
+    if text is UNKNOWN:
+        return None
+    if isinstance(text, str) and text.strip():
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = []
+        for rule in parsed if isinstance(parsed, list) else []:
+            if isinstance(rule, dict) and "RateBasedStatement" in (rule.get("Statement") or {}):
+                return True
+    return None if unknown else False
+
+
+def alb_waf(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """An internet-facing ALB is associated with a WAF web ACL that has a rate-based rule."""
+    model = StackModel(args.resources)
+    guarded: dict[str, list[bool | None]] = {}
+    for association in model.of((WEB_ACL_ASSOCIATION,)):
+        albs = model.resolve(association, ("resourceArn",), LOAD_BALANCERS, ("arn", "id")).targets
+        acls = model.resolve(association, ("webAclArn",), (WEB_ACL,), ("arn", "id"))
+        # an ACL outside the stack (or not known yet) can't be read: it counts as guarding
+        verdicts = [_has_rate_rule(acl) for acl in acls.targets] or [None]
+        for alb in albs:
+            guarded.setdefault(alb.urn, []).extend(verdicts)
+    for alb in model.of(LOAD_BALANCERS):
+        if not is_application_lb(alb) or not _internet_facing(alb):
+            continue
+        verdicts = guarded.get(alb.urn)
+        if verdicts is None:
+            problem = "it is internet-facing and no WAF web ACL is associated with it"
+        elif any(v is not False for v in verdicts):
+            continue
+        else:
+            problem = "its WAF web ACL has no rate-based rule, so one client can flood the application"
+        report_violation(message(f"ALB '{alb.name}'", [problem], WAF_FIX), alb.urn)
+
+
+ALB_WAF = StackValidationPolicy(
+    name="alb-waf",
+    description="An internet-facing ALB is associated with a WAF web ACL that has a rate-based rule.",
+    validate=alb_waf,
+    enforcement_level=EnforcementLevel.ADVISORY,
+    severity=Severity.MEDIUM,
+    remediation_steps=WAF_FIX,
+    tags=["load-balancer", "security", "advisory-only"],
 )
 
 POLICIES = [
@@ -319,4 +410,5 @@ POLICIES = [
     ALB_HTTPS,
     TARGET_GROUP_HEALTH_CHECK,
     ALB_LISTENER_TLS_POLICY,
+    ALB_WAF,
 ]

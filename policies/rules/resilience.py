@@ -20,6 +20,7 @@ from ._graph import (
     asg_load_balancing,
     asg_placement,
     asg_target_groups,
+    is_nat,
     lb_placement,
     log_buckets,
     nat_routes,
@@ -102,7 +103,7 @@ def worker_scales_on_queue(args: StackValidationArgs, report_violation: ReportVi
             verdicts.setdefault(asg.urn, []).append(verdict)
     for asg in model.of(ASG):
         found = verdicts.get(asg.urn, [])
-        if behind.get(asg.urn) is not False or True in found or None in found or unattributed:
+        if is_nat(asg) or behind.get(asg.urn) is not False or True in found or None in found or unattributed:
             continue
         problem = "it serves no load balancer, yet no scaling policy follows its queue's backlog"
         report_violation(message(f"ASG '{asg.name}'", [problem], WORKER_SCALING_FIX), asg.urn)
@@ -147,7 +148,7 @@ class _Tier:
 
 def _asg_tiers(model: StackModel) -> list[_Tier]:
     """App tiers are ASGs joined by shared target groups; an ASG in no target group is a tier of its own."""
-    asgs = model.of(ASG)
+    asgs = [a for a in model.of(ASG) if not is_nat(a)]  # NAT egress is judged through the routes
     parent = {a.urn: a.urn for a in asgs}
 
     def find(urn: str) -> str:

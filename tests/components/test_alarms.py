@@ -217,7 +217,7 @@ def test_cpu_and_capacity_alarms_per_group(stack: Evaluation) -> None:
     assert (below.inputs["metricName"], below.inputs["statistic"]) == ("GroupInServiceInstances", "Minimum")
     assert (below.inputs["comparisonOperator"], below.inputs["threshold"]) == ("LessThanThreshold", 2)
     assert below.inputs["dimensions"] == {"AutoScalingGroupName": web_asg}
-    assert below.inputs["treatMissingData"] == "breaching"
+    assert below.inputs["treatMissingData"] == "missing"  # no page while the group is created
 
 
 def test_no_below_min_alarm_for_a_pool_that_may_be_empty(stack: Evaluation, small: Evaluation) -> None:
@@ -374,3 +374,20 @@ def _refused(build: Callable[[], Evaluation], match: str) -> None:
 )
 def test_bad_args_are_refused(args: dict[str, Any], message: str) -> None:
     _refused(lambda: evaluate_inline(lambda: Alarms("ops", AlarmsArgs(**args))), message)
+
+
+# ---- production safety (issue 10) -------------------------------------------------------------------
+
+
+def test_subscriptions_are_named_by_address_so_removing_one_keeps_the_others(stack: Evaluation) -> None:
+    before = {r.inputs["endpoint"]: r.name for r in stack.find(type=SUBSCRIPTION)}
+    assert len(set(before.values())) == 3 and all("-0" not in n[-2:] for n in before.values())
+    after = evaluate(emails=["cto@example.com"], webhooks=["https://hooks.example.com/tierup"])
+    kept = {r.inputs["endpoint"]: r.name for r in after.find(type=SUBSCRIPTION)}
+    assert kept == {k: v for k, v in before.items() if k != "oncall@example.com"}
+
+
+def test_redis_cpu_and_below_min_do_not_page_on_missing_data(stack: Evaluation) -> None:
+    found = alarms(stack)
+    assert found["ops-cache-node1-cpu"].inputs["treatMissingData"] == "missing"
+    assert found["ops-web-below-min"].inputs["treatMissingData"] == "missing"

@@ -310,7 +310,7 @@ def test_secrets_are_readable_exactly_as_listed(arm: Evaluation) -> None:
 
 
 def test_no_secrets_policy_without_secrets(intel: Evaluation) -> None:
-    assert set(policies(intel)) == {"api-logs"}
+    assert set(policies(intel)) == {"api-logs", "api-health"}
 
 
 def test_every_role_policy_names_its_resources(arm: Evaluation) -> None:
@@ -359,7 +359,9 @@ def test_user_data_carries_env_values_quoted_and_secret_arns(arm: Evaluation) ->
     assert "-e PORT=8080" in script and "-e AWS_REGION=us-east-1" in script
     arn = arm.outputs["secretArn"]
     assert f"aws secretsmanager get-secret-value --region us-east-1 --secret-id {arn}" in script
-    assert "\nDATABASE_PASSWORD=$(aws secretsmanager" in script  # not `export X=$(...)`: that hides a failure
+    assert (
+        "\nDATABASE_PASSWORD=$(retry aws secretsmanager" in script
+    )  # not `export X=$(...)`: that hides a failure
     assert "-e DATABASE_PASSWORD \\" in script  # passed by name: the value is in no argv and no file
 
 
@@ -521,3 +523,176 @@ def test_without_a_nat_instances_wait_for_the_interface_endpoints() -> None:
         if r.inputs["vpcEndpointType"] == "Interface"
     }
     assert endpoints and endpoints <= set(ev.one(type=ASG).dependencies)
+
+
+# ---- production safety: rollback, AMIs, healing (issue 10) -----------------------------------------
+
+
+class LaunchingOwner(TierComponent):
+    """An owner passing launch() options, as AppTier does for its target group and alarms."""
+
+    TRANSFORMABLE = INSTANCE_GROUP_KEYS
+
+    def __init__(
+        self, name: str, network: Network, container: Container, launch: dict[str, Any], **group: Any
+    ):
+        super().__init__("tierup:test:Owner", name)
+        self.group = InstanceGroup(
+            self, name, InstanceGroupArgs(network=network, container=container, **group)
+        )
+        self.asg = self.group.launch(**launch)
+        self.register_outputs({})
+
+
+def test_refresh_rolls_back_on_failure_with_checkpoints_and_skips_matching(arm: Evaluation) -> None:
+    preferences = arm.one(type=ASG).inputs["instanceRefresh"]["preferences"]
+    assert preferences["autoRollback"] is True
+    assert preferences["skipMatching"] is True
+    assert preferences["checkpointPercentages"] == [50, 100]
+    assert preferences["checkpointDelay"] == "300"
+    assert preferences["minHealthyPercentage"] == 90
+    assert "alarmSpecification" not in preferences
+
+
+def test_refresh_rolls_back_when_a_given_alarm_fires() -> None:
+    def build(net: Network) -> None:
+        alarm = aws.cloudwatch.MetricAlarm(
+            "web-unhealthy", comparison_operator="GreaterThanThreshold", evaluation_periods=1, threshold=0
+        )
+        LaunchingOwner(
+            "web",
+            net,
+            Container(image="nginx", stop_timeout_seconds=40),
+            {"rollback_alarm_names": [alarm.name, "web-5xx"], "deregistration_delay_seconds": 30},
+        )
+
+    ev = evaluate(build)
+    alarm_name = ev.one(type="aws:cloudwatch/metricAlarm:MetricAlarm").outputs["name"]
+    preferences = ev.one(type=ASG).inputs["instanceRefresh"]["preferences"]
+    assert preferences["alarmSpecification"] == {"alarms": [alarm_name, "web-5xx"]}
+
+
+def test_deregistration_delay_must_be_shorter_than_the_stop_timeout() -> None:
+    def build(net: Network) -> None:
+        LaunchingOwner("web", net, Container(image="nginx"), {"deregistration_delay_seconds": 30})
+
+    refused(
+        build, r"deregistration delay \(30 s\) must be shorter than the container's stop timeout \(30 s\)"
+    )
+
+    def check(net: Network) -> None:
+        owner = LaunchingOwner("ok", net, Container(image="nginx"), {})
+        assert owner.group.deregistration_delay_seconds == 20
+
+    evaluate(check)
+
+
+def test_grace_period_is_boot_plus_the_service_start_up(arm: Evaluation) -> None:
+    assert arm.one(type=ASG).inputs["healthCheckGracePeriod"] == 120 + 60
+
+    def build(net: Network) -> None:
+        Owner("slow", net, Container(image="nginx", startup_seconds=240))
+
+    assert evaluate(build).one(type=ASG).inputs["healthCheckGracePeriod"] == 360
+
+
+def test_the_looked_up_ami_is_kept_so_a_new_ami_never_rolls_the_fleet(arm: Evaluation) -> None:
+    lt = arm.one(type=LT)
+    assert lt.inputs["imageId"].startswith("ami-")
+    assert lt.ignore_changes == ["imageId"]
+
+
+def test_a_pinned_ami_rolls_when_changed_and_resolve_ssm_disables_rollback() -> None:
+    def build(net: Network) -> None:
+        Owner("pinned", net, Container(image="nginx"), ami_id="ami-0123456789abcdef0")
+        Owner("live", net, Container(image="nginx"), ami_id="resolve:ssm:/aws/service/x/y")
+
+    ev = evaluate(build)
+    pinned, live = ev.one(type=LT, name="pinned-lt"), ev.one(type=LT, name="live-lt")
+    assert pinned.inputs["imageId"] == "ami-0123456789abcdef0" and pinned.ignore_changes == []
+    assert live.inputs["imageId"] == "resolve:ssm:/aws/service/x/y"
+    groups = {g.name: g.inputs["instanceRefresh"]["preferences"] for g in ev.find(type=ASG)}
+    assert groups["pinned-asg"]["autoRollback"] is True
+    assert groups["live-asg"]["autoRollback"] is False  # AWS cannot roll back to an SSM-parameter AMI
+    refused(
+        lambda net: Owner("bad", net, Container(image="nginx"), ami_id="latest"), "ami_id must be an AMI id"
+    )
+
+
+def test_boot_waits_for_egress_retries_installs_and_pulls_and_reports_failure(arm: Evaluation) -> None:
+    script = user_data(arm)
+    assert "retry() {" in script and "delay * 2 > 60 ? 60" in script and "-ge 6 ]" in script
+    trap = script.index("trap 'report_unhealthy")
+    wait = script.index("aws sts get-caller-identity --region us-east-1 >/dev/null 2>&1 && break")
+    install = script.index("retry dnf install -y docker")
+    assert trap < wait < install
+    assert "set-instance-health --region us-east-1" in script and "--health-status Unhealthy" in script
+    assert f"retry docker pull {ECR_IMAGE}" in script
+    assert "retry bash -c 'aws ecr get-login-password" in script
+
+
+def test_a_container_that_stays_down_marks_the_instance_unhealthy(arm: Evaluation) -> None:
+    script = user_data(arm)
+    assert "/etc/systemd/system/tierup-web-health.timer" in script
+    assert "OnBootSec=180" in script and "OnUnitActiveSec=30" in script
+    assert "docker inspect -f '{{.State.Running}}' tierup-web" in script
+    assert '[ "$state" = "InService" ] || exit 0' in script  # never while draining or terminating
+    assert '[ "$n" -ge 3 ] && report_unhealthy' in script
+    assert "systemctl enable --now tierup-web.service tierup-web-health.timer" in script
+
+
+def test_the_role_may_report_health_of_its_own_group_only(arm: Evaluation) -> None:
+    (statement,) = policies(arm)["web-health"]["Statement"]
+    assert statement["Action"] == "autoscaling:SetInstanceHealth"
+    assert statement["Resource"] == (
+        "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:*:autoScalingGroupName/*"
+    )
+    assert statement["Condition"] == {"StringEquals": {"autoscaling:ResourceTag/tierup:group": "t/prod/web"}}
+    tags = arm.one(type=ASG).inputs["tags"]
+    assert {"key": "tierup:group", "value": "t/prod/web", "propagateAtLaunch": True} in tags
+
+
+def test_instances_wait_for_the_nat_routes() -> None:
+    def program() -> None:
+        network = Network("net", NetworkArgs(az_count=2, nat="per-az"))
+        Owner("web", network, Container(image="nginx"))
+
+    ev = evaluate_inline(program, project="t", stack="prod", config={"aws:region": "us-east-1"})
+    routes = {r.urn for r in ev.find(type="aws:ec2/route:Route") if r.name.endswith("-nat")}
+    assert len(routes) == 2 and routes <= set(ev.one(type=ASG).dependencies)
+
+
+def test_user_data_built_from_a_secret_is_marked_secret() -> None:
+    def build(net: Network) -> None:
+        Owner("web", net, Container(image=pulumi.Output.secret("registry.example.com/private:v1")))
+        Owner("plain", net, Container(image="nginx"))
+
+    ev = evaluate(build)
+    assert wire.is_secret(ev.one(type=LT, name="web-lt").inputs["userData"])
+    assert not wire.is_secret(ev.one(type=LT, name="plain-lt").inputs["userData"])
+
+
+def test_drain_heartbeat_exceeds_the_stop_timeout_plus_a_poll() -> None:
+    from tierup.components.compute import DRAIN_POLL_SECONDS, drain_heartbeat_seconds
+
+    for stop in (1, 30, 600, 3600):
+        assert drain_heartbeat_seconds(stop) > stop + DRAIN_POLL_SECONDS
+    assert drain_heartbeat_seconds(1) >= 30  # AWS's minimum
+
+
+def test_retry_is_bounded_and_backs_off() -> None:
+    import itertools
+    import subprocess
+
+    from tierup.components.compute import _RETRY
+
+    program = (
+        f'{_RETRY}\nsleep() {{ echo "slept $1"; }}\n'
+        "tries=0; fail() { tries=$((tries + 1)); return 1; }\n"
+        'retry fail; echo "rc=$? tries=$tries"\n'
+        'ok() { return 0; }; retry ok && echo "ok"\n'
+    )
+    result = subprocess.run(["bash", "-c", program], capture_output=True, text=True, timeout=10)
+    lines = result.stdout.split()
+    assert "rc=1" in lines and "tries=6" in lines and "ok" in lines
+    assert [int(n) for a, n in itertools.pairwise(lines) if a == "slept"] == [5, 10, 20, 40, 60]

@@ -421,3 +421,129 @@ def test_add_route_assigns_priorities_by_specificity() -> None:
     assert p["mine"] == 7
     assert p["ops"] < p["admin"] < p["v1"] < p["api"] < p["site"] == 40000
     assert len(set(p.values())) == len(p)
+
+
+# ---- HTTPS with a domain, WAF (production-safe by default) ----------------------------------
+
+CERTIFICATE = "aws:acm/certificate:Certificate"
+VALIDATION = "aws:acm/certificateValidation:CertificateValidation"
+RECORD = "aws:route53/record:Record"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+
+
+@pytest.fixture(scope="module")
+def domain() -> Evaluation:
+    """A domain in the parent zone found by name, and WAF with a custom rate limit."""
+    return evaluate(
+        lambda network: LoadBalancerArgs(
+            network=network, domain="shop.example.com", waf=True, rate_limit_per_5_minutes=500
+        )
+    )
+
+
+def test_domain_gets_a_dns_validated_certificate_in_the_longest_parent_zone(domain: Evaluation) -> None:
+    cert = domain.one(type=CERTIFICATE)
+    assert cert.inputs["domainName"] == "shop.example.com"
+    assert cert.inputs["validationMethod"] == "DNS"
+    records = {r.inputs["type"]: r for r in domain.find(type=RECORD)}
+    assert set(records) == {"CNAME", "A", "AAAA"}
+    option = cert.outputs["domainValidationOptions"][0]
+    cname = records["CNAME"].inputs
+    assert cname["name"] == option["resourceRecordName"]
+    assert cname["records"] == [option["resourceRecordValue"]]
+    assert cname["allowOverwrite"] is True and cname["ttl"] == 60
+    # example.com is one of the offline account's zones: the longest existing parent of the domain
+    from tierup.engine.mocks import _zone_id
+
+    assert cname["zoneId"] == _zone_id("example.com") == records["A"].inputs["zoneId"]
+    validation = domain.one(type=VALIDATION)
+    assert validation.inputs["certificateArn"] == cert.outputs["arn"]
+    assert validation.inputs["validationRecordFqdns"] == [records["CNAME"].outputs["fqdn"]]
+
+
+def test_https_listener_waits_for_the_validated_certificate(domain: Evaluation) -> None:
+    https = listener(domain, 443)
+    assert https.inputs["certificateArn"] == domain.one(type=CERTIFICATE).outputs["arn"]
+    assert https.inputs["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert domain.one(type=VALIDATION).urn in https.dependencies
+    assert listener(domain, 80).inputs["defaultActions"][0]["type"] == "redirect"
+    group = domain.one(type=SG, name="web-alb")
+    assert ("tcp", 443, 443, "0.0.0.0/0") in ingress_of(domain, group.id)
+    assert domain.outputs["url"] == "https://shop.example.com"
+
+
+def test_alias_a_and_aaaa_records_point_at_the_alb(domain: Evaluation) -> None:
+    alb = domain.one(type=LB).outputs
+    aliases = [r.inputs for r in domain.find(type=RECORD) if r.inputs["type"] in ("A", "AAAA")]
+    assert len(aliases) == 2
+    for record in aliases:
+        assert record["name"] == "shop.example.com"
+        assert record["aliases"] == [
+            {"name": alb["dnsName"], "zoneId": alb["zoneId"], "evaluateTargetHealth": True}
+        ]
+        assert "records" not in record and "ttl" not in record
+
+
+def test_hosted_zone_by_id_is_used_as_given() -> None:
+    ev = evaluate(
+        lambda network: LoadBalancerArgs(network=network, domain="example.com", hosted_zone="Z0ABCDEF123")
+    )
+    assert {r.inputs["zoneId"] for r in ev.find(type=RECORD)} == {"Z0ABCDEF123"}
+
+
+def test_a_domain_without_a_zone_is_one_clear_error() -> None:
+    with pytest.raises(ValueError, match=r"no public Route 53 hosted zone for 'shop.acme.io' or a parent"):
+        evaluate(lambda network: LoadBalancerArgs(network=network, domain="shop.acme.io"))
+
+
+def test_hosted_zone_by_name_is_looked_up() -> None:
+    ev = evaluate(
+        lambda network: LoadBalancerArgs(network=network, domain="shop.acme.io", hosted_zone="acme.io")
+    )
+    (alias,) = [r.inputs for r in ev.find(type=RECORD) if r.inputs["type"] == "A"]
+    assert alias["zoneId"].startswith("Z") and alias["name"] == "shop.acme.io"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"domain": "shop.example.com", "certificate_arn": CERT}, "not both"),
+        ({"domain": "not a domain"}, "not a fully qualified domain name"),
+        ({"hosted_zone": "example.com"}, "only used with domain"),
+        ({"waf": True, "rate_limit_per_5_minutes": 99}, "rate_limit_per_5_minutes must be 100"),
+    ],
+)
+def test_bad_https_args_are_rejected(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        evaluate(lambda network: LoadBalancerArgs(network=network, **kwargs))
+
+
+def test_parent_zones_longest_first() -> None:
+    from tierup.components.load_balancer import parent_zones
+
+    assert parent_zones("a.b.Example.com.") == ["a.b.example.com", "b.example.com", "example.com"]
+
+
+def test_waf_has_a_per_ip_rate_limit_and_managed_rules_and_guards_the_alb(domain: Evaluation) -> None:
+    acl = domain.one(type=WEB_ACL).inputs
+    assert acl["scope"] == "REGIONAL" and acl["defaultAction"] == {"allow": {}}
+    assert acl["visibilityConfig"]["cloudwatchMetricsEnabled"] is True
+    rules = {r["name"]: r for r in acl["rules"]}
+    rate = rules["rate-limit-per-ip"]
+    assert rate["statement"]["rateBasedStatement"]["limit"] == 500
+    assert rate["statement"]["rateBasedStatement"]["aggregateKeyType"] == "IP"
+    assert rate["action"] == {"block": {}} and rate["priority"] == 0
+    for group in ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"):
+        assert rules[group]["statement"]["managedRuleGroupStatement"] == {"vendorName": "AWS", "name": group}
+        assert rules[group]["overrideAction"] == {"none": {}}
+        assert rules[group]["visibilityConfig"]["sampledRequestsEnabled"] is True
+    assert len({r["priority"] for r in acl["rules"]}) == 3
+    association = domain.one(type=WEB_ACL_ASSOCIATION).inputs
+    assert association["resourceArn"] == domain.one(type=LB).id
+    assert association["webAclArn"] == domain.one(type=WEB_ACL).outputs["arn"]
+
+
+def test_no_waf_no_certificate_by_default(dev: Evaluation) -> None:
+    for type_ in (WEB_ACL, WEB_ACL_ASSOCIATION, CERTIFICATE, RECORD):
+        assert dev.find(type=type_) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
 from collections.abc import Callable
@@ -354,9 +355,11 @@ def test_flow_log_role_is_assumable_only_by_flow_logs_and_writes_only_its_group(
     assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
     policy = json.loads(per_az.one(type="aws:iam/rolePolicy:RolePolicy").inputs["policy"])
     group_arn = per_az.one(type="aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
-    (allow,) = policy["Statement"]
+    allow, describe = policy["Statement"]
     assert set(allow["Resource"]) == {group_arn, f"{group_arn}:*"}
-    assert "logs:PutLogEvents" in allow["Action"]
+    assert "logs:PutLogEvents" in allow["Action"] and "logs:DescribeLogGroups" not in allow["Action"]
+    # DescribeLogGroups has no effect on a log-group ARN: it is granted on "*", alone
+    assert describe == {"Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"}
 
 
 def test_flow_log_retention_is_configurable() -> None:
@@ -538,3 +541,103 @@ def test_endpoint_children_take_transforms() -> None:
         443,
     )
     assert {"interface_endpoint", "endpoint_security_group", "endpoint_ingress_rule"} <= Network.TRANSFORMABLE
+
+
+# ---- nat: instance-per-az -------------------------------------------------------------------------
+
+NAT_ASG = "aws:autoscaling/group:Group"
+NAT_LT = "aws:ec2/launchTemplate:LaunchTemplate"
+ENI = "aws:ec2/networkInterface:NetworkInterface"
+
+
+@pytest.fixture(scope="module")
+def nat_per_az_instances() -> Evaluation:
+    return evaluate(NetworkArgs(nat="instance-per-az", az_count=3))
+
+
+def analyze(ev: Evaluation) -> list[Any]:
+    """The built-in pack's violations over the real analyzer protocol (as ``tierup check`` runs it)."""
+    from tierup.check import builtin_pack_dir
+    from tierup.policy_runner import PolicyPack
+
+    pack = PolicyPack(builtin_pack_dir(), project=ev.project, stack=ev.stack, config={}, secret_keys=[])
+    try:
+        pack.configure(None)
+        return pack.analyze(ev)
+    finally:
+        pack.close()
+
+
+def test_instance_per_az_runs_one_nat_instance_per_az_in_a_group_of_one(
+    nat_per_az_instances: Evaluation,
+) -> None:
+    ev = nat_per_az_instances
+    groups = ev.find(type=NAT_ASG)
+    public = [r for r in ev.find(type=SUBNET) if "-public-" in r.name]
+    assert len(groups) == 3 and ev.find(type=NAT) == [] and ev.find(type=INSTANCE) == []
+    for i, group in enumerate(sorted(groups, key=lambda g: g.name)):
+        inputs = group.inputs
+        assert (inputs["minSize"], inputs["maxSize"], inputs["desiredCapacity"]) == (1, 1, 1)
+        assert inputs["vpcZoneIdentifiers"] == [public[i].id]
+        assert inputs["healthCheckType"] == "EC2" and inputs["healthCheckGracePeriod"] > 0
+    for template in ev.find(type=NAT_LT):
+        assert template.inputs["instanceType"] == "t4g.nano"
+        assert template.inputs["metadataOptions"]["httpTokens"] == "required"
+        assert template.inputs["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
+        assert template.ignore_changes == ["imageId"]
+
+
+def test_each_az_routes_through_its_own_nat_and_the_instance_takes_the_route_over(
+    nat_per_az_instances: Evaluation,
+) -> None:
+    ev = nat_per_az_instances
+    tables = {r.name: r for r in ev.find(type=ROUTE_TABLE) if "-private-" in r.name}
+    enis = {r.name: r for r in ev.find(type=ENI)}
+    for i in range(3):
+        (route,) = [r for r in ev.find(type=ROUTE) if r.name == f"net-private-{i}-nat"]
+        eni = enis[f"net-nat-{i}"]
+        assert route.inputs["routeTableId"] == tables[f"net-private-{i}"].id
+        assert route.inputs["networkInterfaceId"] == eni.id
+        assert set(route.ignore_changes) == {"networkInterfaceId", "instanceId"}
+        assert eni.inputs["sourceDestCheck"] is False
+        assert eni.inputs["subnetId"] == next(
+            s.id for s in ev.find(type=SUBNET) if s.name == f"net-public-{i}"
+        )
+        group = next(g for g in ev.find(type=NAT_ASG) if g.name == f"net-nat-{i}")
+        assert route.urn in group.dependencies  # the route exists before an instance replaces it
+        template = next(t for t in ev.find(type=NAT_LT) if t.name == f"net-nat-{i}")
+        script = base64.b64decode(template.inputs["userData"]).decode()
+        table_id = tables[f"net-private-{i}"].id
+        assert f"replace-route --region us-east-1 --route-table-id {table_id}" in script
+        assert "--no-source-dest-check" in script and "set-instance-health" in script
+        assert "MASQUERADE" in script and "retry dnf install -y iptables-services" in script
+
+
+def test_each_nat_role_may_replace_routes_in_its_own_table_only(nat_per_az_instances: Evaluation) -> None:
+    ev = nat_per_az_instances
+    tables = {r.name: r for r in ev.find(type=ROUTE_TABLE)}
+    for i in range(3):
+        policy = next(p for p in ev.find(type="aws:iam/rolePolicy:RolePolicy") if p.name == f"net-nat-{i}")
+        statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+        assert statements["OwnRouteTable"]["Resource"] == tables[f"net-private-{i}"].outputs["arn"]
+        assert sorted(statements["OwnRouteTable"]["Action"]) == ["ec2:CreateRoute", "ec2:ReplaceRoute"]
+        tag = {"aws:ResourceTag/tierup:nat": f"net-nat-{i}"}
+        assert statements["OwnSourceDestCheck"]["Condition"] == {"StringEquals": tag}
+        assert all(s["Resource"] != "*" for s in statements.values())
+
+
+def test_instance_per_az_passes_nat_per_az_and_survives_az_loss(nat_per_az_instances: Evaluation) -> None:
+    found = {v.policy for v in analyze(nat_per_az_instances)}
+    # nor is a NAT group (tagged tierup:nat) taken for a single-AZ tier, a worker or a public app instance
+    assert found == set()
+    # the same pack does see a NAT shared across AZs
+    single = {v.policy for v in analyze(evaluate(NetworkArgs(nat="instance", az_count=3)))}
+    assert {"nat-per-az", "survives-az-loss"} <= single
+
+
+def test_instance_per_az_docs_state_the_saving() -> None:
+    from tierup.components import network
+
+    saving = network.NAT_GATEWAY_MONTHLY_USD - network.NAT_INSTANCE_MONTHLY_USD
+    assert f"${saving:.2f}/month saved per AZ" in (network.Network.__doc__ or "")
+    assert f"${3 * saving:.2f} for 3 AZs" in (network.Network.__doc__ or "")

@@ -240,14 +240,15 @@ def test_scaling_attributes(pool: Evaluation) -> None:
 def test_termination_hook_waits_for_the_visibility_timeout(pool: Evaluation) -> None:
     hook = pool.one(type=HOOK)
     assert hook.inputs["lifecycleTransition"] == "autoscaling:EC2_INSTANCE_TERMINATING"
-    assert hook.inputs["heartbeatTimeout"] == 120 == pool.outputs["jobTimeout"]
+    # the job's stop timeout (120 s), one drain-watcher poll (5 s) and a margin (30 s): never cut mid-job
+    assert hook.inputs["heartbeatTimeout"] == 155 and pool.outputs["jobTimeout"] == 120
     assert hook.inputs["defaultResult"] == "CONTINUE"
     assert hook.inputs["name"] == DRAIN_HOOK_NAME
     assert hook.inputs["autoscalingGroupName"] == pool.one(type=ASG).id
 
 
 def test_job_timeout_overrides_the_heartbeat_and_stop_timeout(short_jobs: Evaluation) -> None:
-    assert short_jobs.one(type=HOOK).inputs["heartbeatTimeout"] == 45
+    assert short_jobs.one(type=HOOK).inputs["heartbeatTimeout"] == 45 + 5 + 30
     script = _user_data(short_jobs)
     assert "--stop-timeout 45" in script and "-e JOB_TIMEOUT_SECONDS=45" in script
     assert short_jobs.one(type=ASG).inputs["minSize"] == 1
@@ -379,3 +380,12 @@ def test_a_pool_sends_only_to_its_sends_to_queues_and_scales_on_its_own_queue() 
         if m.get("metricStat", {}).get("metric", {}).get("namespace") == "AWS/SQS"
     ]
     assert queue_names == [queue_record(ev).outputs["name"]]
+
+
+def test_a_worker_whose_container_stays_down_reports_itself_unhealthy(pool: Evaluation) -> None:
+    """Workers have no load balancer to judge them: the instance's own health timer does."""
+    script = _user_data(pool)
+    assert "-health.timer" in script and "--health-status Unhealthy" in script
+    assert pool.one(type=ASG).inputs["healthCheckType"] == "EC2"
+    drain = script.index("-drain")
+    assert "sleep 5; done" in script[drain:]  # the poll the heartbeat covers

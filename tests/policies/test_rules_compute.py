@@ -288,3 +288,27 @@ def test_asg_elb_health_check_min_grace_config() -> None:
 
 def test_urn_helper_matches_stack() -> None:
     assert urn(ASG, "x") == Stack().add(ASG, "x").urn
+
+
+def test_user_data_that_is_a_pulumi_secret_is_flagged_without_echoing_it() -> None:
+    from tierup.policies.rules._secrets import SECRET_SIG, SIG_KEY, SecretText, is_secret, mark_secrets
+
+    wire = {"userData": {SIG_KEY: SECRET_SIG, "value": "ZWNobyBoaQ=="}, "tags": {"a": "b"}}
+    marked = mark_secrets(wire)
+    assert is_secret(marked["userData"]) and marked["userData"] == "ZWNobyBoaQ=="
+    assert repr(marked["userData"]) == "[secret]" and not is_secret(marked["tags"]["a"])
+    lt = "aws:ec2/launchTemplate:LaunchTemplate"
+    [msg] = check_resource("no-secrets-in-user-data", lt, marked, name="app")
+    assert "userData is a Pulumi secret" in msg and "ZWNobyBoaQ" not in msg
+    assert check_resource("no-secrets-in-user-data", lt, {"userData": "ZWNobyBoaQ=="}) == []
+    instance = "aws:ec2/instance:Instance"
+    [msg] = check_resource("no-secrets-in-user-data", instance, {"userDataBase64": SecretText("eA==")})
+    assert "userDataBase64 is a Pulumi secret" in msg
+
+
+def test_the_pack_server_deserializes_secret_strings_as_marked() -> None:
+    from pulumi_policy import policy as server
+    from tierup.policies.rules._secrets import SECRET_SIG, SIG_KEY, is_secret
+
+    props = server.deserialize_properties({"userData": {SIG_KEY: SECRET_SIG, "value": "x"}, "n": 1})
+    assert is_secret(props["userData"]) and props["n"] == 1

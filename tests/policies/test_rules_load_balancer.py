@@ -135,12 +135,32 @@ def test_alb_https_redirect_to_http_is_not_enough() -> None:
     assert stack.urns("alb-https") == [http.urn]
 
 
-def test_alb_https_without_certificate_allows_plain_http() -> None:
+def test_alb_https_rev2_internet_facing_alb_without_certificate_is_a_violation() -> None:
     stack = Stack()
-    stack.add(LBS[0], "dev", {"arn": "arn:lb/dev"})
-    stack.add(
+    lb = stack.add(LBS[0], "dev", {"arn": "arn:lb/dev"})
+    http = stack.add(
         LISTENER, "http", {"loadBalancerArn": "arn:lb/dev", "protocol": "HTTP", "defaultActions": FORWARD}
     )
+    reported = stack.check("alb-https")
+    assert [u for _, u in reported] == [lb.urn, http.urn]
+    assert "ALB 'dev': it is internet-facing and has no HTTPS listener" in reported[0][0]
+    assert "tierup:loadBalancer.domain" in reported[0][0]
+
+
+def test_alb_https_rev2_internal_alb_may_serve_plain_http() -> None:
+    stack = Stack()
+    stack.add(LBS[0], "inner", {"arn": "arn:lb/in", "internal": True})
+    stack.add(
+        LISTENER, "http", {"loadBalancerArn": "arn:lb/in", "protocol": "HTTP", "defaultActions": FORWARD}
+    )
+    assert stack.check("alb-https") == []
+    unknown = Stack()
+    unknown.add(LBS[1], "maybe", {"arn": "arn:lb/m", "internal": U_BOOL})
+    assert unknown.check("alb-https") == []
+
+
+def test_alb_https_rev2_an_https_listener_alone_is_enough() -> None:
+    stack, _ = https_stack()
     assert stack.check("alb-https") == []
 
 
@@ -160,7 +180,7 @@ def test_alb_https_links_through_dependencies_and_listener_certificates() -> Non
         deps={"loadBalancerArn": [lb]},
     )
     reported = stack.urns("alb-https")
-    assert reported == [https.urn, http.urn]
+    assert reported == [lb.urn, https.urn, http.urn]
     other = Stack()
     lb2 = other.add(LBS[0], "web", {"arn": "arn:lb/x"})
     plain = other.add(
@@ -173,8 +193,8 @@ def test_alb_https_links_through_dependencies_and_listener_certificates() -> Non
         "extra",
         {"listenerArn": "arn:l/1", "certificateArn": "arn:acm"},
     )
-    assert other.urns("alb-https") == [plain.urn]
-    assert lb2.urn not in other.urns("alb-https")
+    # an HTTP listener with an extra certificate still serves no HTTPS: the ALB is reported too (rev. 2)
+    assert other.urns("alb-https") == [lb2.urn, plain.urn]
 
 
 def test_alb_https_ignores_network_load_balancers_and_external_albs() -> None:
@@ -193,3 +213,72 @@ def test_alb_https_ignores_network_load_balancers_and_external_albs() -> None:
         {"loadBalancerArn": "arn:external", "protocol": "HTTP", "defaultActions": FORWARD},
     )
     assert stack.urns("alb-https") == [ext_http.urn]
+
+
+# --- alb-waf (advisory-only) -------------------------------------------------------------------------
+
+ACL = "aws:wafv2/webAcl:WebAcl"
+ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+RATE_RULE = {
+    "name": "rate",
+    "priority": 0,
+    "action": {"block": {}},
+    "statement": {"rateBasedStatement": {"limit": 2000, "aggregateKeyType": "IP"}},
+}
+MANAGED_RULE = {
+    "name": "common",
+    "priority": 1,
+    "statement": {"managedRuleGroupStatement": {"vendorName": "AWS", "name": "AWSManagedRulesCommonRuleSet"}},
+}
+
+
+def waf_stack(rules: object, associate: bool = True, internal: bool = False) -> tuple[Stack, object]:
+    stack = Stack()
+    lb = stack.add(LBS[0], "web", {"arn": "arn:lb/web", "internal": internal})
+    acl = stack.add(ACL, "waf", {"arn": "arn:waf/acl", "scope": "REGIONAL", "rules": rules})
+    if associate:
+        stack.add(
+            ASSOCIATION,
+            "waf",
+            {"resourceArn": U_STR, "webAclArn": U_STR},
+            deps={"resourceArn": [lb], "webAclArn": [acl]},
+        )
+    return stack, lb
+
+
+def test_alb_waf_holds_with_an_associated_acl_with_a_rate_rule() -> None:
+    stack, _ = waf_stack([MANAGED_RULE, RATE_RULE])
+    assert stack.check("alb-waf") == []
+
+
+def test_alb_waf_reports_a_missing_association_and_an_acl_without_rate_rule() -> None:
+    stack, lb = waf_stack([RATE_RULE], associate=False)
+    [(msg, urn)] = stack.check("alb-waf")
+    assert urn == lb.urn and "no WAF web ACL is associated" in msg and "tierup:loadBalancer.waf" in msg
+    stack, lb = waf_stack([MANAGED_RULE])
+    [(msg, urn)] = stack.check("alb-waf")
+    assert urn == lb.urn and "no rate-based rule" in msg
+
+
+def test_alb_waf_reads_rule_json_and_skips_internal_and_network_lbs() -> None:
+    stack = Stack()
+    lb = stack.add(LBS[1], "web", {"arn": "arn:lb/web"})
+    rule_json = '[{"Name": "rate", "Priority": 0, "Statement": {"RateBasedStatement": {"Limit": 100}}}]'
+    stack.add(ACL, "waf", {"arn": "arn:waf/acl", "ruleJson": rule_json})
+    stack.add(ASSOCIATION, "waf", {"resourceArn": "arn:lb/web", "webAclArn": "arn:waf/acl"})
+    assert stack.check("alb-waf") == []
+    internal, _ = waf_stack([], associate=False, internal=True)
+    assert internal.check("alb-waf") == []
+    nlb = Stack()
+    nlb.add(LBS[0], "nlb", {"arn": "arn:lb/nlb", "loadBalancerType": "network"})
+    assert nlb.check("alb-waf") == []
+    assert lb.urn
+
+
+def test_alb_waf_an_acl_outside_the_stack_or_unknown_rules_count_as_guarding() -> None:
+    stack = Stack()
+    stack.add(LBS[0], "web", {"arn": "arn:lb/web"})
+    stack.add(ASSOCIATION, "waf", {"resourceArn": "arn:lb/web", "webAclArn": "arn:waf/shared"})
+    assert stack.check("alb-waf") == []
+    unknown, _ = waf_stack(U_STR)
+    assert unknown.check("alb-waf") == []

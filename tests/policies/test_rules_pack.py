@@ -54,6 +54,7 @@ FIXED = {
     "rds-encryption": "resource",
     "rds-deletion-protection": "resource",
     "rds-not-public": "stack",
+    "alb-waf": "stack",
 }
 EXTRA = {"alb-listener-tls-policy": "resource"}
 LEVELS = {level.value for level in EnforcementLevel}
@@ -83,7 +84,7 @@ def test_policy_metadata(policy: ResourceValidationPolicy | StackValidationPolic
 
 
 def test_advisory_only_policies() -> None:
-    assert {"alb-listener-tls-policy"} == ADVISORY_ONLY
+    assert {"alb-listener-tls-policy", "alb-waf"} == ADVISORY_ONLY
     for policy in ALL_POLICIES:
         expected = EnforcementLevel.ADVISORY if policy.name in ADVISORY_ONLY else None
         assert policy.enforcement_level == expected, "the pack's default (mandatory) applies to the rest"

@@ -381,6 +381,49 @@ def _listener(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str,
     return arn, {"arn": arn}
 
 
+# ---- DNS, certificates and WAF (HTTPS by default) ----
+
+
+@_builds("aws:acm/certificate:Certificate")
+def _certificate(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    arn = m.arn("acm", f"certificate/{_uuid(urn)}")
+    domains = [i.get("domainName") or name, *(i.get("subjectAlternativeNames") or [])]
+    options = [
+        {
+            "domainName": d,
+            "resourceRecordName": f"_{_hex(urn + d, 32)}.{d.lstrip('*.')}.",
+            "resourceRecordType": "CNAME",
+            "resourceRecordValue": f"_{_hex(d + urn, 32)}.xlfgrmvvlj.acm-validations.aws.",
+        }
+        for d in dict.fromkeys(domains)
+    ]
+    return arn, {"arn": arn, "domainValidationOptions": options, "status": "PENDING_VALIDATION"}
+
+
+@_builds("aws:acm/certificateValidation:CertificateValidation")
+def _certificate_validation(
+    m: AwsMocks, urn: str, name: str, i: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    return "2026-12-01 00:00:00 +0000 UTC", {"certificateArn": i.get("certificateArn")}
+
+
+@_builds("aws:route53/record:Record")
+def _dns_record(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    fqdn = str(i.get("name") or name).rstrip(".")
+    return f"{i.get('zoneId')}_{fqdn}_{i.get('type')}", {"fqdn": fqdn}
+
+
+@_builds("aws:wafv2/webAcl:WebAcl")
+def _web_acl(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    acl_id = _uuid(urn)
+    scope = "global" if i.get("scope") == "CLOUDFRONT" else "regional"
+    arn = m.arn("wafv2", f"{scope}/webacl/{i.get('name') or name}/{acl_id}")
+    capacity = sum(
+        50 if r.get("statement", {}).get("managedRuleGroupStatement") else 2 for r in i.get("rules") or []
+    )
+    return acl_id, {"arn": arn, "capacity": capacity, "lockToken": _uuid(urn + "lock")}
+
+
 @_builds("aws:autoscaling/group:Group")
 def _asg(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     asg_name = i.get("name") or name
@@ -824,4 +867,41 @@ def _get_policy_document(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
         "id": str(int(_hex(doc, 8), 16)),
         "json": doc,
         "minifiedJson": json.dumps(json.loads(doc), separators=(",", ":")),
+    }
+
+
+#: The public hosted zones of the offline account (``getZones``); a zone named explicitly always exists.
+OFFLINE_HOSTED_ZONES = ("example.com", "example.org", "example.net")
+
+
+def _zone_id(name: str) -> str:
+    return "Z" + _hex(name.rstrip(".").lower(), 20).upper()
+
+
+@_answers("aws:route53/getZones:getZones")
+def _get_zones(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    return {"id": m.region, "ids": [_zone_id(n) for n in OFFLINE_HOSTED_ZONES]}
+
+
+@_answers("aws:route53/getZone:getZone")
+def _get_zone(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    """A zone looked up by name exists offline; by id, it is one of :data:`OFFLINE_HOSTED_ZONES`."""
+    name = str(a.get("name") or "").rstrip(".").lower()
+    zone_id = a.get("zoneId")
+    if zone_id and not name:
+        by_id = {_zone_id(n): n for n in OFFLINE_HOSTED_ZONES}
+        name = by_id.get(zone_id, f"{zone_id.lower()}.example.com")
+    zone_id = zone_id or _zone_id(name)
+    return {
+        "id": zone_id,
+        "zoneId": zone_id,
+        "name": name,
+        "arn": f"arn:aws:route53:::hostedzone/{zone_id}",
+        "callerReference": _uuid(zone_id),
+        "comment": "",
+        "privateZone": bool(a.get("privateZone")),
+        "resourceRecordSetCount": 2,
+        "nameServers": [f"ns-{n}.awsdns-{n:02d}.com" for n in (1, 2)],
+        "primaryNameServer": "ns-1.awsdns-01.com",
+        "tags": {},
     }

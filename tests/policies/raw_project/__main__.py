@@ -261,6 +261,45 @@ aws.lb.Listener(
     default_actions=[forward if broken("alb-https") else redirect],
 )
 
+# --- WAF: AWS managed rules and a per-IP rate limit in front of the ALB -----------------------------
+
+
+def _waf_visibility(metric: str) -> dict:
+    return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}
+
+
+web_acl = aws.wafv2.WebAcl(
+    "web",
+    scope="REGIONAL",
+    default_action={"allow": {}},
+    rules=[
+        *(
+            []
+            if broken("alb-waf")
+            else [
+                {
+                    "name": "rate-limit-per-ip",
+                    "priority": 0,
+                    "action": {"block": {}},
+                    "statement": {"rate_based_statement": {"limit": 2000, "aggregate_key_type": "IP"}},
+                    "visibility_config": _waf_visibility("rate-limit"),
+                }
+            ]
+        ),
+        {
+            "name": "common",
+            "priority": 1,
+            "override_action": {"none": {}},
+            "statement": {
+                "managed_rule_group_statement": {"vendor_name": "AWS", "name": "AWSManagedRulesCommonRuleSet"}
+            },
+            "visibility_config": _waf_visibility("common"),
+        },
+    ],
+    visibility_config=_waf_visibility("web"),
+)
+aws.wafv2.WebAclAssociation("web", resource_arn=alb.arn, web_acl_arn=web_acl.arn)
+
 # --- queue: jobs + dead-letter queue ----------------------------------------------------------------
 
 dlq = aws.sqs.Queue(
