@@ -34,6 +34,16 @@ class _State:
 
 DirArg = Annotated[Path, typer.Argument(help="Project folder (with a Pulumi.yaml).", show_default=True)]
 StackOpt = Annotated[str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.")]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option("--timeout", min=1, help="Seconds the program may take to evaluate (exit 2 past them)."),
+]
+
+
+def _bound(timeout: float) -> None:
+    from tierup.engine.process import set_timeout
+
+    set_timeout(timeout)
 
 
 @app.callback()
@@ -55,8 +65,10 @@ def plan(
     format: Annotated[
         PlanFormat, typer.Option("--format", "-f", help="text: the resource tree; json: the plan.")
     ] = PlanFormat.text,
+    timeout: TimeoutOpt = 300.0,
 ) -> None:
     """Evaluate the stack offline and print the resource tree or the plan JSON."""
+    _bound(timeout)
     evaluation, environment = evaluate_project(directory, stack, debug=_State.debug)
     if format is PlanFormat.json:
         typer.echo(json.dumps(evaluation.plan(environment), indent=2))
@@ -99,8 +111,10 @@ def check(
         str | None,
         typer.Option("--environment", "-e", help="dev, staging or prod: picks the enforcement config."),
     ] = None,
+    timeout: TimeoutOpt = 300.0,
 ) -> None:
     """Evaluate the stack offline and run the policy packs on it (exit 1 on a mandatory violation)."""
+    _bound(timeout)
     from tierup.check import run_check
 
     if environment is not None and environment not in ENVIRONMENTS:
@@ -175,8 +189,10 @@ def cost(
         CostFormat,
         typer.Option("--format", "-f", help="text table, JSON, or a Markdown table for a PR comment."),
     ] = CostFormat.text,
+    timeout: TimeoutOpt = 300.0,
 ) -> None:
     """Estimate the monthly cost per tier from the evaluated resources and a shipped, dated price table."""
+    _bound(timeout)
     from tierup.cost import estimate_project
 
     estimate = estimate_project(directory, stack, debug=_State.debug)
@@ -205,8 +221,10 @@ def graph(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the diagram to this file.")
     ] = None,
+    timeout: TimeoutOpt = 300.0,
 ) -> None:
     """Draw the architecture (tiers per AZ, cache, queues, NAT, alarms) from the evaluated resources."""
+    _bound(timeout)
     from tierup.graph import graph_project
 
     text = graph_project(directory, stack, format.value, debug=_State.debug)
@@ -224,10 +242,30 @@ def schema() -> None:
     typer.echo(json.dumps(json_schema(), indent=2))
 
 
+class _Terminated(BaseException):
+    """SIGTERM, SIGINT or SIGHUP arrived: unwind, so every child goes with tierup (not a
+    KeyboardInterrupt, which click turns into a silent exit code)."""
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    raise _Terminated(signum)
+
+
 def main() -> None:
     """Console entry point: every error is one readable line on stderr; bad input exits 2."""
+    import signal
+
+    from tierup.engine.process import kill_all
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, _on_signal)
     try:
         result = app(standalone_mode=False)
+    except _Terminated as exc:
+        kill_all()  # the engine child, the policy packs and what they started
+        number = exc.args[0]
+        typer.echo(f"error: interrupted by {signal.Signals(number).name}", err=True)
+        sys.exit(128 + number)
     except TierupError as exc:
         if _State.debug:
             raise
@@ -247,6 +285,8 @@ def main() -> None:
             raise
         typer.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
         sys.exit(2)
+    finally:
+        kill_all()
     sys.exit(result if isinstance(result, int) else 0)
 
 

@@ -16,6 +16,7 @@ virtualenv; tierup uses the pack's virtualenv if it exists, else its own interpr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -168,7 +169,9 @@ class PolicyPack:
             "PULUMI_CONFIG": json.dumps(config),
             "PULUMI_CONFIG_SECRET_KEYS": json.dumps(secret_keys),
         }
-        self.process = subprocess.Popen(
+        from tierup.engine.process import spawn
+
+        self.process = spawn(
             [python, "-m", "pulumi.policy", f"127.0.0.1:{self._engine.port}", str(pack_dir.resolve())],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -351,12 +354,13 @@ class PolicyPack:
         return out
 
     def close(self) -> None:
+        from tierup.engine.process import reap
+
         if self.process.poll() is None:
             self.process.terminate()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        reap(self.process)  # and whatever the pack started
         for stream in (self.process.stdout, self.process.stderr):
             if stream:
                 stream.close()

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tierup.engine import wire
+from . import wire
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 

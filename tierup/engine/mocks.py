@@ -20,7 +20,7 @@ from typing import Any
 
 import pulumi
 
-from tierup.engine import wire
+from . import wire
 
 ACCOUNT_ID = "123456789012"
 #: The ELB log-delivery account per region (for access-log bucket policies); AWS publishes this table.
@@ -143,8 +143,9 @@ def resource_class(type_: str) -> type | None:
 class AwsMocks(pulumi.runtime.Mocks):
     """Answers resource registrations and invokes as AWS and the provider would, offline."""
 
-    def __init__(self, region: str = "us-east-1", account_id: str = ACCOUNT_ID) -> None:
+    def __init__(self, region: str = "us-east-1", account_id: str = ACCOUNT_ID, fixtures: Any = None) -> None:
         self.region = region
+        self.fixtures = fixtures
         self.account = account_id
         self.names = PhysicalNames()
         #: The URN of the registration being answered (set by the recording monitor); seeds every id.
@@ -168,6 +169,10 @@ class AwsMocks(pulumi.runtime.Mocks):
         resource_id, computed = (builder or _generic)(self, urn, args.name, plain)
         if args.resource_id:
             resource_id = args.resource_id
+        # a value the provider would derive from an input that is unknown in this preview is unknown too
+        computed = {k: wire.UNKNOWN if wire.mentions_unknown(v) else v for k, v in computed.items()}
+        if wire.mentions_unknown(resource_id):
+            resource_id = ""  # the engine reads an empty id as unknown in a preview
         return resource_id, {**inputs, **computed}
 
     def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:

@@ -20,9 +20,9 @@ from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, _resolve_callbac
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from tierup.engine import wire
-from tierup.engine.evaluation import STACK_TYPE, ResourceRecord
-from tierup.engine.mocks import AwsMocks
+from . import wire
+from .evaluation import STACK_TYPE, ResourceRecord
+from .mocks import AwsMocks
 
 
 def qualified_type(urn: str) -> str:
@@ -96,7 +96,9 @@ class RecordingMonitor(MockMonitor):
 
         _ensure_event_loop()
         raw_inputs = _jsonable(json_format.MessageToDict(request.object))
-        inputs = rpc.deserialize_properties(request.object)
+        if urn in self.records:  # Pulumi refuses a second resource with the same URN
+            raise DuplicateUrnError(urn, self._source(request))
+        inputs = _unknowns_as_wire(rpc.deserialize_properties(request.object))
         self.mocks.current_urn = urn
         resource_id, state = self.mocks.new_resource(
             MockResourceArgs(
@@ -168,6 +170,28 @@ class RecordingMonitor(MockMonitor):
         elif request.urn in self.records:
             self.records[request.urn].outputs = outputs
         return empty_pb2.Empty()
+
+
+class DuplicateUrnError(Exception):
+    """Two resources with one URN: Pulumi's own message, at the second declaration."""
+
+    def __init__(self, urn: str, source: dict[str, Any] | None) -> None:
+        super().__init__(f"Duplicate resource URN '{urn}'; try giving it a unique name")
+        if source:  # the child names the program's line of the second declaration
+            self.__tierup_location__ = f"{source['file']}:{source['line']}"
+
+
+def _unknowns_as_wire(value: Any) -> Any:
+    """The SDK's ``Unknown`` (a dry run's inputs computed from unknown outputs) as the wire sentinel."""
+    from pulumi.output import Unknown
+
+    if isinstance(value, Unknown):
+        return wire.UNKNOWN
+    if isinstance(value, dict):
+        return {k: _unknowns_as_wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unknowns_as_wire(v) for v in value]
+    return value
 
 
 def _jsonable(value: Any) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,12 +55,16 @@ class Project:
             return str(path)
 
     def python(self) -> Path | None:
-        """The interpreter of the project's virtualenv, when Pulumi.yaml names one that exists."""
-        if self.virtualenv is None:
-            return None
-        for candidate in (self.virtualenv / "bin" / "python", self.virtualenv / "Scripts" / "python.exe"):
-            if candidate.exists():
-                return candidate
+        """The program's interpreter: the virtualenv Pulumi.yaml names (``options.virtualenv``, or
+        ``.venv`` with ``toolchain: uv``), else the active one (``VIRTUAL_ENV``, as ``python3`` on an
+        activated PATH would be); None when neither exists (tierup's own interpreter runs it)."""
+        venvs = [self.virtualenv] if self.virtualenv is not None else []
+        if os.environ.get("VIRTUAL_ENV"):
+            venvs.append(Path(os.environ["VIRTUAL_ENV"]))
+        for venv in venvs:
+            for candidate in (venv / "bin" / "python", venv / "Scripts" / "python.exe"):
+                if candidate.exists():
+                    return candidate
         return None
 
 
@@ -120,7 +125,9 @@ def load_project(directory: str | Path) -> Project:
             f"tierup evaluates Python programs only (runtime is {runtime_name!r})", file=shown, key="runtime"
         )
     options = (runtime.get("options") or {}) if isinstance(runtime, dict) else {}
-    venv = options.get("virtualenv")
+    if not isinstance(options, dict):
+        raise TierupError("must be a mapping", file=shown, key="runtime.options")
+    venv = options.get("virtualenv") or (".venv" if options.get("toolchain") == "uv" else None)
 
     main = root / str(data.get("main") or ".")
     if not main.exists():
