@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -18,14 +17,7 @@ import pytest
 from tierup.engine import evaluate
 from tierup.errors import TierupError
 
-
-def project(root: Path, program: str, *, config: str = "aws:region: eu-west-1", name: str = "probe") -> Path:
-    """A one-file Pulumi project in ``root`` with a ``dev`` stack."""
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "Pulumi.yaml").write_text(f"name: {name}\nruntime: python\n")
-    (root / "Pulumi.dev.yaml").write_text("config:\n" + textwrap.indent(config, "  ") + "\n")
-    (root / "__main__.py").write_text(textwrap.dedent(program))
-    return root
+from ._projects import project
 
 
 def cli(

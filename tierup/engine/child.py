@@ -40,6 +40,8 @@ def _is_user_error(exc: BaseException) -> bool:
         "InputPropertyError",
         "CallbackError",
         "DuplicateUrnError",
+        "UnansweredInvoke",
+        "UnansweredStackReference",
     )
 
 

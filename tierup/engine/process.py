@@ -135,7 +135,10 @@ class EvaluationRun:
                 f"the program's interpreter stopped before evaluating it ({last[0].strip()})",
                 file=self.project.relative(self.project.main),
             )
-        return Evaluation.from_dict(payload["evaluation"])
+        evaluation = Evaluation.from_dict(payload["evaluation"])
+        for note in evaluation.notes:
+            sys.stderr.write(f"note: {note}\n")
+        return evaluation
 
 
 def start_evaluation(

@@ -109,6 +109,20 @@ def _is_tierup_module(name: str) -> bool:
     return name == "tierup" or name.startswith(("tierup.", "_tierup_engine"))
 
 
+def _program_frame(frame: Any, root: str) -> Any:
+    """The innermost frame from ``frame`` outwards that is the program's own code under ``root``."""
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if (
+            filename.startswith(root)
+            and "site-packages" not in filename
+            and not _is_tierup_module(frame.f_globals.get("__name__", ""))
+        ):
+            return frame
+        frame = frame.f_back
+    return None
+
+
 @contextlib.contextmanager
 def _declaring_frames(source_root: Path | None) -> Iterator[None]:
     """Record where the program declared each resource, cheaply.
@@ -125,18 +139,11 @@ def _declaring_frames(source_root: Path | None) -> Iterator[None]:
     root = f"{source_root.resolve()}{os.sep}" if source_root else None
 
     def stack_trace() -> Any:
-        frame = sys._getframe(1) if root else None
-        while frame is not None:
-            filename = frame.f_code.co_filename
-            if (
-                filename.startswith(root)
-                and "site-packages" not in filename
-                and not _is_tierup_module(frame.f_globals.get("__name__", ""))
-            ):
-                position = source_pb2.SourcePosition(uri=Path(filename).as_uri(), line=frame.f_lineno)
-                return source_pb2.StackTrace(frames=[source_pb2.StackFrame(pc=position)])
-            frame = frame.f_back
-        return source_pb2.StackTrace()
+        frame = _program_frame(sys._getframe(1), root) if root else None
+        if frame is None:
+            return source_pb2.StackTrace()
+        position = source_pb2.SourcePosition(uri=Path(frame.f_code.co_filename).as_uri(), line=frame.f_lineno)
+        return source_pb2.StackTrace(frames=[source_pb2.StackFrame(pc=position)])
 
     original = sdk_resource._get_stack_trace
     sdk_resource._get_stack_trace = stack_trace
@@ -186,6 +193,57 @@ def _located_callbacks(source_root: Path | None, failures: list[tuple[str, str]]
         yield
     finally:
         Output.apply = original  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def _invoke_sites(source_root: Path | None, sites: dict[str, str]) -> Iterator[None]:
+    """Note the program's ``file:line`` that first calls each invoke (plain or output form).
+
+    An invoke's answer is computed far from the program (an output-form invoke, in another task);
+    an invoke nobody can answer names this line.
+    """
+    import sys
+
+    import pulumi.runtime as pulumi_runtime
+
+    if source_root is None:
+        yield
+        return
+    root = f"{source_root.resolve()}{os.sep}"
+    names = ("invoke", "invoke_output", "invoke_async", "invoke_single", "invoke_output_single")
+    originals = {name: getattr(pulumi_runtime, name) for name in names if hasattr(pulumi_runtime, name)}
+
+    def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
+        def noted(tok: str, *args: Any, **kwargs: Any) -> Any:
+            if tok not in sites:
+                frame = _program_frame(sys._getframe(1), root)
+                if frame is not None:
+                    where = Path(frame.f_code.co_filename).relative_to(source_root.resolve())
+                    sites[tok] = f"{where}:{frame.f_lineno}"
+            return original(tok, *args, **kwargs)
+
+        return noted
+
+    import pulumi.resource as pulumi_resource
+
+    original_read = pulumi_resource.read_resource
+
+    def noted_read(res: Any, ty: str, name: str, *args: Any, **kwargs: Any) -> Any:
+        frame = _program_frame(sys._getframe(1), root)
+        if frame is not None:
+            where = Path(frame.f_code.co_filename).relative_to(source_root.resolve())
+            sites[f"read:{ty}::{name}"] = f"{where}:{frame.f_lineno}"
+        return original_read(res, ty, name, *args, **kwargs)
+
+    for name, original in originals.items():
+        setattr(pulumi_runtime, name, wrap(original))
+    pulumi_resource.read_resource = noted_read
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(pulumi_runtime, name, original)
+        pulumi_resource.read_resource = original_read
 
 
 def _settle(loop: asyncio.AbstractEventLoop, seconds: float = 10.0) -> None:
@@ -256,6 +314,7 @@ def evaluate_inline(
             _declaration_order() as order,
             _declaring_frames(source_root),
             _located_callbacks(source_root, failures),
+            _invoke_sites(source_root, mocks.invoke_sites),
         ):
             _sync_await(run_in_stack(program))
     except Exception as exc:
@@ -276,4 +335,5 @@ def evaluate_inline(
         resources=_in_declaration_order(list(monitor.records.values()), order),
         outputs=monitor.stack_outputs,
         logs=collector.entries,
+        notes=monitor.notes,
     )
