@@ -17,6 +17,7 @@ virtualenv; tierup uses the pack's virtualenv if it exists, else its own interpr
 from __future__ import annotations
 
 import contextlib
+import difflib
 import json
 import os
 import subprocess
@@ -37,6 +38,13 @@ if TYPE_CHECKING:
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "disabled", "remediate")
 SEVERITIES = ("", "low", "medium", "high", "critical")
 START_TIMEOUT_SECONDS = 60.0
+#: Thousands of resources make AnalyzeStack requests far over gRPC's 4 MB default; the pack's server
+#: (pulumi_policy) accepts 400 MB, and so does the Pulumi CLI's client.
+MAX_MESSAGE_BYTES = 400 * 1024 * 1024
+GRPC_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+]
 
 
 @dataclass
@@ -182,6 +190,7 @@ class PolicyPack:
         self._port: int | None = None
         self._stub: Any = None
         self._info: PackInfo | None = None
+        self._reconciled: dict[str, dict[str, Any]] = {}
 
     def _connect(self) -> Any:
         if self._stub is not None:
@@ -206,7 +215,7 @@ class PolicyPack:
 
         _, analyzer_pb2_grpc, _ = _proto()
         self._port = int(text)
-        channel = grpc.insecure_channel(f"127.0.0.1:{self._port}")
+        channel = grpc.insecure_channel(f"127.0.0.1:{self._port}", options=GRPC_OPTIONS)
         grpc.channel_ready_future(channel).result(timeout=START_TIMEOUT_SECONDS)
         self._stub = analyzer_pb2_grpc.AnalyzerStub(channel)
         return self._stub
@@ -251,22 +260,14 @@ class PolicyPack:
 
     def configure(self, config_file: Path | None) -> dict[str, dict[str, Any]]:
         """Reconcile and send the pack's config, then the stack's, as the CLI does; return the config."""
-        from google.protobuf import struct_pb2
 
         analyzer_pb2, _, _ = _proto()
         info = self.info()
         given = load_policy_config(config_file) if config_file else {}
         reconciled = reconcile_config(info, given, file=str(config_file) if config_file else str(self.dir))
-        request = analyzer_pb2.ConfigureAnalyzerRequest()
-        for name, cfg in reconciled.items():
-            props = struct_pb2.Struct()
-            props.update(cfg.get("properties") or {})
-            level = cfg.get("enforcementLevel") or "advisory"
-            request.policyConfig[name].CopyFrom(
-                analyzer_pb2.PolicyConfig(enforcementLevel=ENFORCEMENT_LEVELS.index(level), properties=props)
-            )
+        self._reconciled = reconciled
         stub = self._connect()
-        stub.Configure(request)
+        stub.Configure(self._configure_request(reconciled))
         stub.ConfigureStack(
             analyzer_pb2.AnalyzerStackConfigureRequest(
                 stack=self.stack,
@@ -279,17 +280,71 @@ class PolicyPack:
         )
         return reconciled
 
+    def _configure_request(self, reconciled: dict[str, dict[str, Any]], only: str | None = None) -> Any:
+        """The ``Configure`` request; with ``only``, every other policy disabled."""
+        from google.protobuf import struct_pb2
+
+        analyzer_pb2, _, _ = _proto()
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, cfg in reconciled.items():
+            props = struct_pb2.Struct()
+            props.update(cfg.get("properties") or {})
+            level = cfg.get("enforcementLevel") or "advisory"
+            if only is not None and name != only:
+                level = "disabled"
+            request.policyConfig[name].CopyFrom(
+                analyzer_pb2.PolicyConfig(enforcementLevel=ENFORCEMENT_LEVELS.index(level), properties=props)
+            )
+        return request
+
+    def _call(self, method: str, request: Any, what: str) -> Any:
+        """One analyzer call; a policy that raises becomes one line naming the pack and the policy."""
+        import grpc
+
+        stub = self._connect()
+        try:
+            return getattr(stub, method)(request)
+        except grpc.RpcError as exc:
+            details = str(exc.details() or "").removeprefix("Exception calling application: ")
+            culprit = self._raising_policy(method, request)
+            stub.Configure(self._configure_request(self._reconciled))
+            who = f"policy '{culprit}'" if culprit else "a policy"
+            raise TierupError(
+                f"{who} of pack '{self.info().name}' raised on {what}: {' '.join(details.split())}",
+                file=str(self.dir),
+            ) from None
+
+    def _raising_policy(self, method: str, request: Any) -> str | None:
+        """Which policy raises: replay the call with one policy enabled at a time (only on failure)."""
+        import grpc
+
+        kind = "stack" if method == "AnalyzeStack" else "resource"
+        stub = self._connect()
+        for policy in self.info().policies:
+            if (
+                policy.kind != kind
+                or self._reconciled.get(policy.name, {}).get("enforcementLevel") == "disabled"
+            ):
+                continue
+            stub.Configure(self._configure_request(self._reconciled, only=policy.name))
+            try:
+                getattr(stub, method)(request)
+            except grpc.RpcError:
+                return policy.name
+        return None
+
     def analyze(self, evaluation: Evaluation) -> list[Violation]:
         """``Analyze`` every resource with its inputs, then ``AnalyzeStack`` with every resource's outputs."""
         analyzer_pb2, _, _ = _proto()
-        stub = self._connect()
+        self._connect()
         info = self.info()
         by_urn = {r.urn: r for r in evaluation.resources}
         violations: list[Violation] = []
         for record in evaluation.resources:
             if not record.custom:
                 continue
-            response = stub.Analyze(
+            response = self._call(
+                "Analyze",
                 analyzer_pb2.AnalyzeRequest(
                     type=record.type,
                     properties=_struct(record.inputs),
@@ -297,7 +352,8 @@ class PolicyPack:
                     name=record.name,
                     options=_options(record),
                     provider=_provider(record, by_urn),
-                )
+                ),
+                f"{record.type} '{record.name}'",
             )
             violations.extend(self._violations(response, info, by_urn, default=record))
         resources = [
@@ -317,7 +373,9 @@ class PolicyPack:
             )
             for r in evaluation.resources
         ]
-        response = stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=resources))
+        response = self._call(
+            "AnalyzeStack", analyzer_pb2.AnalyzeStackRequest(resources=resources), "the stack"
+        )
         stack = by_urn.get(evaluation.stack_urn)
         violations.extend(
             self._violations(response, info, by_urn, default=stack, stack_urn=evaluation.stack_urn)
@@ -465,6 +523,15 @@ def reconcile_config(
         }
         result[p.name] = {"enforcementLevel": p.enforcement, "properties": defaults}
     _apply(result, info.initial_config)
+    for name in given:
+        if name != "all" and name not in result:
+            close = difflib.get_close_matches(name, list(result), n=1)
+            hint = (
+                f"; did you mean '{close[0]}'?"
+                if close
+                else f" (policies of pack '{info.name}': see its README)"
+            )
+            raise TierupError(f"no policy named '{name}' in pack '{info.name}'{hint}", file=file, key=name)
     _apply(result, given)
     for p in info.policies:
         if not p.config_schema and not p.required:
