@@ -8,9 +8,9 @@ reconciled from the policies' schema defaults, the pack's initial config and the
 (``--policy-pack-config``), ``Configure``, ``ConfigureStack``, ``Analyze`` for every resource with
 its inputs, and ``AnalyzeStack`` once with every resource's outputs.
 
-Where tierup differs from the CLI: the CLI analyzes each resource as its step runs, so a preview
-sends unknown values for outputs not yet known; tierup's mocks know every output, so policies see
-what they would see at ``pulumi up`` time. The CLI also installs the pack's requirements into its
+Where tierup differs from the CLI: the program is evaluated as a preview, so inputs computed from
+outputs the mocks cannot know arrive as unknowns, as in ``pulumi preview``; but the ids, ARNs and
+names the mocks derive are known, so policies can follow references a first preview leaves unknown. The CLI also installs the pack's requirements into its
 virtualenv; tierup uses the pack's virtualenv if it exists, else its own interpreter.
 """
 
