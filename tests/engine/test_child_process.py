@@ -6,6 +6,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -245,3 +246,43 @@ def test_no_temporary_file_outlives_a_run_even_a_failed_one(tmp_path: Path) -> N
     failed = cli("plan", bad, "-s", "dev", env=env)
     assert failed.returncode == 2 and failed.stderr == "error: __main__.py:1: RuntimeError: boom\n"
     assert temp_files(env) == []
+
+
+def test_sigterm_to_check_ends_the_engine_child_and_the_policy_servers(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(Path(__file__).parents[1] / "check" / "sample_pack", pack)
+    pidfile = tmp_path / "child.pid"
+    root = project(
+        tmp_path / "p",
+        f"import os, pathlib, time\npathlib.Path({str(pidfile)!r}).write_text(str(os.getpid()))\ntime.sleep(60)\n",
+    )
+    tierup = subprocess.Popen(
+        [sys.executable, "-m", "tierup.cli", "check", str(root), "-s", "dev", "--policy-pack", str(pack)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def pack_servers() -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+                except OSError:
+                    continue
+                if b"pulumi.policy" in cmdline and str(pack).encode() in cmdline:
+                    found.append(int(entry.name))
+        return found
+
+    deadline = time.monotonic() + 30
+    while not (pidfile.exists() and pack_servers()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert pack_servers(), "the pack server started while the program evaluates"
+    tierup.send_signal(signal.SIGTERM)
+    _, err = tierup.communicate(timeout=20)
+    assert tierup.returncode == 128 + signal.SIGTERM and err == "error: interrupted by SIGTERM\n"
+    time.sleep(0.3)
+    assert pack_servers() == []
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pidfile.read_text()), 0)
