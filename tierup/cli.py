@@ -35,6 +35,16 @@ class _State:
 
 DirArg = Annotated[Path, typer.Argument(help="Project folder (with a Pulumi.yaml).", show_default=True)]
 StackOpt = Annotated[str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.")]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option("--timeout", min=1, help="Seconds the program may take to evaluate (exit 2 past them)."),
+]
+
+
+def _bound(timeout: float) -> None:
+    from tierup.engine.process import set_timeout
+
+    set_timeout(timeout)
 
 
 EnvironmentOpt = Annotated[
@@ -94,8 +104,10 @@ def plan(
         PlanFormat, typer.Option("--format", "-f", help="text: the resource tree; json: the plan.")
     ] = PlanFormat.text,
     environment: EnvironmentOpt = None,
+    timeout: TimeoutOpt = 300.0,
 ) -> None:
     """Evaluate the stack offline and print the resource tree or the plan JSON."""
+    _bound(timeout)
     evaluation, environment = evaluate_project(
         directory, stack, environment=_environment(environment), debug=_State.debug
     )
@@ -134,12 +146,14 @@ def check(
         ),
     ] = None,
     environment: EnvironmentOpt = None,
+    timeout: TimeoutOpt = 300.0,
 ) -> None:
     """Evaluate the stack offline and run the policy packs on it (exit 1 on a mandatory violation).
 
     Waivers in the stack's tierup:policies apply and are listed with their reasons. A
     --policy-pack-config merges over the environment's preset (config/<environment>.json).
     """
+    _bound(timeout)
     from tierup.check import run_check
 
     environment = _environment(environment)
@@ -223,8 +237,10 @@ def cost(
             help="JSON price file laid over the shipped table (same shape) to override or extend it.",
         ),
     ] = None,
+    timeout: TimeoutOpt = 300.0,
 ) -> None:
     """Estimate the monthly cost per tier from the evaluated resources and a shipped, dated price table."""
+    _bound(timeout)
     from tierup.cost import estimate_project
 
     _environment(environment)  # accepted on every command (DESIGN §6); the estimate does not depend on it
@@ -256,8 +272,10 @@ def graph(
         Path | None, typer.Option("--output", "-o", help="Write the diagram to this file.")
     ] = None,
     environment: EnvironmentOpt = None,
+    timeout: TimeoutOpt = 300.0,
 ) -> None:
     """Draw the architecture (tiers per AZ, cache, queues, NAT, alarms) from the evaluated resources."""
+    _bound(timeout)
     from tierup.graph import graph_project
 
     _environment(environment)  # accepted on every command (DESIGN §6); the diagram does not depend on it
@@ -309,10 +327,30 @@ def schema() -> None:
     typer.echo(json.dumps(json_schema(), indent=2))
 
 
+class _Terminated(BaseException):
+    """SIGTERM, SIGINT or SIGHUP arrived: unwind, so every child goes with tierup (not a
+    KeyboardInterrupt, which click turns into a silent exit code)."""
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    raise _Terminated(signum)
+
+
 def main() -> None:
     """Console entry point: every error is one readable line on stderr; bad input exits 2."""
+    import signal
+
+    from tierup.engine.process import kill_all
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, _on_signal)
     try:
         result = app(standalone_mode=False, prog_name="tierup")
+    except _Terminated as exc:
+        kill_all()  # the engine child, the policy packs and what they started
+        number = exc.args[0]
+        typer.echo(f"error: interrupted by {signal.Signals(number).name}", err=True)
+        sys.exit(128 + number)
     except TierupError as exc:
         if _State.debug:
             raise
@@ -334,6 +372,8 @@ def main() -> None:
             raise
         typer.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
         sys.exit(2)
+    finally:
+        kill_all()
     sys.exit(result if isinstance(result, int) else 0)
 
 

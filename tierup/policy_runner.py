@@ -8,14 +8,15 @@ reconciled from the policies' schema defaults, the pack's initial config and the
 (``--policy-pack-config``), ``Configure``, ``ConfigureStack``, ``Analyze`` for every resource with
 its inputs, and ``AnalyzeStack`` once with every resource's outputs.
 
-Where tierup differs from the CLI: the CLI analyzes each resource as its step runs, so a preview
-sends unknown values for outputs not yet known; tierup's mocks know every output, so policies see
-what they would see at ``pulumi up`` time. The CLI also installs the pack's requirements into its
+Where tierup differs from the CLI: the program is evaluated as a preview, so inputs computed from
+outputs the mocks cannot know arrive as unknowns, as in ``pulumi preview``; but the ids, ARNs and
+names the mocks derive are known, so policies can follow references a first preview leaves unknown. The CLI also installs the pack's requirements into its
 virtualenv; tierup uses the pack's virtualenv if it exists, else its own interpreter.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -36,6 +37,13 @@ if TYPE_CHECKING:
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "disabled", "remediate")
 SEVERITIES = ("", "low", "medium", "high", "critical")
 START_TIMEOUT_SECONDS = 60.0
+#: Thousands of resources make AnalyzeStack requests far over gRPC's 4 MB default; the pack's server
+#: (pulumi_policy) accepts 400 MB, and so does the Pulumi CLI's client.
+MAX_MESSAGE_BYTES = 400 * 1024 * 1024
+GRPC_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+]
 
 
 @dataclass
@@ -171,7 +179,9 @@ class PolicyPack:
             "PULUMI_CONFIG": json.dumps(config),
             "PULUMI_CONFIG_SECRET_KEYS": json.dumps(secret_keys),
         }
-        self.process = subprocess.Popen(
+        from tierup.engine.process import spawn
+
+        self.process = spawn(
             [python, "-m", "pulumi.policy", f"127.0.0.1:{self._engine.port}", str(pack_dir.resolve())],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -182,6 +192,7 @@ class PolicyPack:
         self._port: int | None = None
         self._stub: Any = None
         self._info: PackInfo | None = None
+        self._reconciled: dict[str, dict[str, Any]] = {}
 
     def _connect(self) -> Any:
         if self._stub is not None:
@@ -206,7 +217,7 @@ class PolicyPack:
 
         _, analyzer_pb2_grpc, _ = _proto()
         self._port = int(text)
-        channel = grpc.insecure_channel(f"127.0.0.1:{self._port}")
+        channel = grpc.insecure_channel(f"127.0.0.1:{self._port}", options=GRPC_OPTIONS)
         grpc.channel_ready_future(channel).result(timeout=START_TIMEOUT_SECONDS)
         self._stub = analyzer_pb2_grpc.AnalyzerStub(channel)
         return self._stub
@@ -255,22 +266,13 @@ class PolicyPack:
         ``preset`` (the environment's ``config/<env>.json``) applies first and ``config_file`` merges
         over it, so a user's file changes only what it names.
         """
-        from google.protobuf import struct_pb2
-
         analyzer_pb2, _, _ = _proto()
         info = self.info()
         layers = [(path, load_policy_config(path)) for path in (preset, config_file) if path is not None]
         reconciled = reconcile_config(info, layers, file=str(self.dir))
-        request = analyzer_pb2.ConfigureAnalyzerRequest()
-        for name, cfg in reconciled.items():
-            props = struct_pb2.Struct()
-            props.update(cfg.get("properties") or {})
-            level = cfg.get("enforcementLevel") or "advisory"
-            request.policyConfig[name].CopyFrom(
-                analyzer_pb2.PolicyConfig(enforcementLevel=ENFORCEMENT_LEVELS.index(level), properties=props)
-            )
+        self._reconciled = reconciled
         stub = self._connect()
-        stub.Configure(request)
+        stub.Configure(self._configure_request(reconciled))
         stub.ConfigureStack(
             analyzer_pb2.AnalyzerStackConfigureRequest(
                 stack=self.stack,
@@ -283,17 +285,71 @@ class PolicyPack:
         )
         return reconciled
 
+    def _configure_request(self, reconciled: dict[str, dict[str, Any]], only: str | None = None) -> Any:
+        """The ``Configure`` request; with ``only``, every other policy disabled."""
+        from google.protobuf import struct_pb2
+
+        analyzer_pb2, _, _ = _proto()
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, cfg in reconciled.items():
+            props = struct_pb2.Struct()
+            props.update(cfg.get("properties") or {})
+            level = cfg.get("enforcementLevel") or "advisory"
+            if only is not None and name != only:
+                level = "disabled"
+            request.policyConfig[name].CopyFrom(
+                analyzer_pb2.PolicyConfig(enforcementLevel=ENFORCEMENT_LEVELS.index(level), properties=props)
+            )
+        return request
+
+    def _call(self, method: str, request: Any, what: str) -> Any:
+        """One analyzer call; a policy that raises becomes one line naming the pack and the policy."""
+        import grpc
+
+        stub = self._connect()
+        try:
+            return getattr(stub, method)(request)
+        except grpc.RpcError as exc:
+            details = str(exc.details() or "").removeprefix("Exception calling application: ")
+            culprit = self._raising_policy(method, request)
+            stub.Configure(self._configure_request(self._reconciled))
+            who = f"policy '{culprit}'" if culprit else "a policy"
+            raise TierupError(
+                f"{who} of pack '{self.info().name}' raised on {what}: {' '.join(details.split())}",
+                file=str(self.dir),
+            ) from None
+
+    def _raising_policy(self, method: str, request: Any) -> str | None:
+        """Which policy raises: replay the call with one policy enabled at a time (only on failure)."""
+        import grpc
+
+        kind = "stack" if method == "AnalyzeStack" else "resource"
+        stub = self._connect()
+        for policy in self.info().policies:
+            if (
+                policy.kind != kind
+                or self._reconciled.get(policy.name, {}).get("enforcementLevel") == "disabled"
+            ):
+                continue
+            stub.Configure(self._configure_request(self._reconciled, only=policy.name))
+            try:
+                getattr(stub, method)(request)
+            except grpc.RpcError:
+                return policy.name
+        return None
+
     def analyze(self, evaluation: Evaluation) -> list[Violation]:
         """``Analyze`` every resource with its inputs, then ``AnalyzeStack`` with every resource's outputs."""
         analyzer_pb2, _, _ = _proto()
-        stub = self._connect()
+        self._connect()
         info = self.info()
         by_urn = {r.urn: r for r in evaluation.resources}
         violations: list[Violation] = []
         for record in evaluation.resources:
             if not record.custom:
                 continue
-            response = stub.Analyze(
+            response = self._call(
+                "Analyze",
                 analyzer_pb2.AnalyzeRequest(
                     type=record.type,
                     properties=_struct(record.inputs),
@@ -301,7 +357,8 @@ class PolicyPack:
                     name=record.name,
                     options=_options(record),
                     provider=_provider(record, by_urn),
-                )
+                ),
+                f"{record.type} '{record.name}'",
             )
             violations.extend(self._violations(response, info, by_urn, default=record))
         resources = [
@@ -321,7 +378,9 @@ class PolicyPack:
             )
             for r in evaluation.resources
         ]
-        response = stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=resources))
+        response = self._call(
+            "AnalyzeStack", analyzer_pb2.AnalyzeStackRequest(resources=resources), "the stack"
+        )
         stack = by_urn.get(evaluation.stack_urn)
         violations.extend(
             self._violations(response, info, by_urn, default=stack, stack_urn=evaluation.stack_urn)
@@ -358,12 +417,13 @@ class PolicyPack:
         return out
 
     def close(self) -> None:
+        from tierup.engine.process import reap
+
         if self.process.poll() is None:
             self.process.terminate()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        reap(self.process)  # and whatever the pack started
         for stream in (self.process.stdout, self.process.stderr):
             if stream:
                 stream.close()

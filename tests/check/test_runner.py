@@ -174,3 +174,79 @@ def test_bad_policy_config_files(tmp_path: Path, text: str, message: str) -> Non
     path.write_text(text)
     with pytest.raises(TierupError, match=message):
         load_policy_config(path)
+
+
+def test_an_unknown_policy_name_in_the_config_file_is_an_error_with_a_hint() -> None:
+    with pytest.raises(TierupError, match=r"^f: aa: no policy named 'aa' in pack 'p'; did you mean 'a'\?$"):
+        reconcile_config(info(), {"aa": {"enforcementLevel": "disabled", "properties": {}}}, file="f")
+
+
+RAISING_PACK = """
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy, StackValidationPolicy
+
+
+def fine(args, report_violation):
+    pass
+
+
+def explodes(args, report_violation):
+    if args.resource_type == "aws:sqs/queue:Queue":
+        raise KeyError("visibilityTimeout")
+
+
+PolicyPack(
+    name="raising-pack",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=[
+        ResourceValidationPolicy(name="a-fine-one", description="fine", validate=fine),
+        ResourceValidationPolicy(name="explodes", description="raises", validate=explodes),
+        StackValidationPolicy(name="stack-fine", description="fine", validate=fine),
+    ],
+)
+"""
+
+
+def test_a_policy_that_raises_is_one_line_naming_pack_and_policy(
+    evaluation: Evaluation, tmp_path: Path
+) -> None:
+    (tmp_path / "PulumiPolicy.yaml").write_text((SAMPLE_PACK / "PulumiPolicy.yaml").read_text())
+    (tmp_path / "__main__.py").write_text(RAISING_PACK)
+    pack = PolicyPack(tmp_path, project="queues", stack="prod", config={}, secret_keys=[])
+    try:
+        pack.configure(None)
+        with pytest.raises(TierupError) as caught:
+            pack.analyze(evaluation)
+    finally:
+        pack.close()
+    message = str(caught.value)
+    queue = evaluation.find(type="aws:sqs/queue:Queue")[0]
+    assert message == (
+        f"{tmp_path}: policy 'explodes' of pack 'raising-pack' raised on aws:sqs/queue:Queue "
+        f"'{queue.name}': 'visibilityTimeout'"
+    )
+
+
+def test_thousands_of_resources_check_without_a_message_size_failure(tmp_path: Path) -> None:
+    """5,000 queues: the AnalyzeStack request is far over gRPC's 4 MB default."""
+    from tests.engine._projects import project
+
+    root = project(
+        tmp_path / "big",
+        """
+        import pulumi_aws as aws
+
+        for n in range(5000):
+            aws.sqs.Queue(f"jobs-{n}", message_retention_seconds=60 if n == 4999 else 86400,
+                          tags={"team": "platform", "purpose": "load test " * 20})
+        """,
+        config="aws:region: us-east-1",
+    )
+    big = evaluate(root, "dev", timeout=240)
+    assert len(big.custom_resources()) == 5000
+    pack = PolicyPack(SAMPLE_PACK, project="probe", stack="dev", config={}, secret_keys=[])
+    try:
+        pack.configure(None)
+        violations = pack.analyze(big)
+    finally:
+        pack.close()
+    assert [(v.policy, v.name) for v in violations] == [("queue-retention", "jobs-4999")]

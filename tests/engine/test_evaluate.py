@@ -96,7 +96,7 @@ def test_declaration_order_is_stable() -> None:
 
 def test_plan_json_has_the_contract_shape(prod: Evaluation) -> None:
     plan = prod.plan("prod")
-    assert set(plan) == {"project", "stack", "environment", "resources", "outputs"}
+    assert set(plan) == {"project", "stack", "environment", "resources", "outputs", "notes"}
     keys = {
         "urn",
         "type",

@@ -122,7 +122,9 @@ def test_an_unknown_invoke_is_a_clear_error() -> None:
     def uses_unmocked() -> None:
         aws.rds.get_engine_version(engine="postgres")
 
-    with pytest.raises(Exception, match="no mock for the invoke 'aws:rds/getEngineVersion:getEngineVersion'"):
+    with pytest.raises(
+        Exception, match="no offline answer for the invoke 'aws:rds/getEngineVersion:getEngineVersion'"
+    ):
         evaluate_inline(uses_unmocked)
 
 

@@ -18,11 +18,11 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "EvaluationRun": "tierup.engine.process",
-    "evaluate": "tierup.engine.process",
-    "start_evaluation": "tierup.engine.process",
-    "load_project": "tierup.engine.project",
-    "load_stack_config": "tierup.engine.project",
+    "EvaluationRun": ".process",
+    "evaluate": ".process",
+    "start_evaluation": ".process",
+    "load_project": ".project",
+    "load_stack_config": ".project",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -30,5 +30,5 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
+        return getattr(importlib.import_module(_EXPORTS[name], __name__), name)
     raise AttributeError(f"module 'tierup.engine' has no attribute {name!r}")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tierup.engine import wire
+from . import wire
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -55,6 +55,8 @@ class Evaluation:
     resources: list[ResourceRecord]
     outputs: dict[str, Any] = field(default_factory=dict)
     logs: list[dict[str, str]] = field(default_factory=list)
+    #: What every report must tell its reader (e.g. multi-language components not evaluated offline).
+    notes: list[str] = field(default_factory=list)
 
     # ---- queries ------------------------------------------------------------------------
 
@@ -112,6 +114,7 @@ class Evaluation:
             "resources": [r.to_dict() for r in self.resources],
             "outputs": self.outputs,
             "logs": self.logs,
+            "notes": self.notes,
         }
 
     @classmethod
@@ -122,6 +125,7 @@ class Evaluation:
             resources=[ResourceRecord.from_dict(r) for r in data["resources"]],
             outputs=data.get("outputs", {}),
             logs=data.get("logs", []),
+            notes=data.get("notes", []),
         )
 
     def plan(self, environment: str | None = None) -> dict[str, Any]:
@@ -147,4 +151,5 @@ class Evaluation:
                 for r in self.resources
             ],
             "outputs": wire.masked(self.outputs),
+            "notes": self.notes,
         }

@@ -22,6 +22,10 @@ from typing import Any
 #: Provider packages whose subpackages are generated star-import barrels.
 LAZY_PACKAGES = frozenset({"pulumi_aws"})
 
+#: Small subpackages that must load as they are: ``pulumi_aws.config`` swaps its module class so
+#: that ``aws.config.region`` is a property read from the stack's config.
+EAGER_SUBPACKAGES = frozenset({"config"})
+
 _SUFFIXES = ("ArgsDict", "Args", "Result")
 
 
@@ -97,7 +101,7 @@ class _LazyProviderFinder(importlib.abc.MetaPathFinder):
         self, fullname: str, path: Any, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
         parts = fullname.split(".")
-        if len(parts) != 2 or parts[0] not in LAZY_PACKAGES:
+        if len(parts) != 2 or parts[0] not in LAZY_PACKAGES or parts[1] in EAGER_SUBPACKAGES:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or spec.loader is None or not spec.submodule_search_locations:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pulumi
 
-from tierup.engine import wire
+from . import wire
 
 ACCOUNT_ID = "123456789012"
 #: The ELB log-delivery account per region (for access-log bucket policies); AWS publishes this table.
@@ -148,8 +148,12 @@ def resource_class(type_: str) -> type | None:
 class AwsMocks(pulumi.runtime.Mocks):
     """Answers resource registrations and invokes as AWS and the provider would, offline."""
 
-    def __init__(self, region: str = "us-east-1", account_id: str = ACCOUNT_ID) -> None:
+    def __init__(self, region: str = "us-east-1", account_id: str = ACCOUNT_ID, fixtures: Any = None) -> None:
         self.region = region
+        #: Answers the user keeps beside the stack (see :mod:`tierup.engine.fixtures`), or None.
+        self.fixtures = fixtures
+        #: Invoke token → the program's ``file:line`` that first called it (set by the runtime).
+        self.invoke_sites: dict[str, str] = {}
         self.account = account_id
         self.names = PhysicalNames()
         #: The URN of the registration being answered (set by the recording monitor); seeds every id.
@@ -173,6 +177,10 @@ class AwsMocks(pulumi.runtime.Mocks):
         resource_id, computed = (builder or _generic)(self, urn, args.name, plain)
         if args.resource_id:
             resource_id = args.resource_id
+        # a value the provider would derive from an input that is unknown in this preview is unknown too
+        computed = {k: wire.UNKNOWN if wire.mentions_unknown(v) else v for k, v in computed.items()}
+        if wire.mentions_unknown(resource_id):
+            resource_id = ""  # the engine reads an empty id as unknown in a preview
         return resource_id, {**inputs, **computed}
 
     def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:
@@ -187,13 +195,52 @@ class AwsMocks(pulumi.runtime.Mocks):
     # ---- invokes ---------------------------------------------------------------------------
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:  # type: ignore[override]
+        given = wire.plain(_unknowns_as_wire(dict(args.args)))
+        answer = fixture_answer(self.fixtures, args.token, given)
+        if answer is not None:
+            return answer
         handler = _INVOKES.get(args.token)
         if handler is None:
-            raise NotImplementedError(
-                f"tierup's offline engine has no mock for the invoke '{args.token}'; "
-                "use a value from config or an input instead, or open an issue"
-            )
-        return handler(self, wire.plain(dict(args.args)))
+            raise UnansweredInvoke(args.token, self.invoke_sites.get(args.token), self.fixtures_file)
+        return handler(self, given)
+
+    @property
+    def fixtures_file(self) -> str:
+        return (self.fixtures or {}).get("file") or "Pulumi.<stack>.fixtures.yaml"
+
+
+class UnansweredInvoke(Exception):
+    """An invoke neither the fixtures nor the built-in answers know: say where, and how to answer it."""
+
+    def __init__(self, token: str, site: str | None, fixtures_file: str) -> None:
+        super().__init__(
+            f"no offline answer for the invoke '{token}': add it to {fixtures_file} "
+            f"(invokes: [{{token: {token}, args: {{...}}, result: {{...}}}}]; see docs/fixtures.md)"
+        )
+        if site:
+            self.__tierup_location__ = site
+
+
+def fixture_answer(fixtures: Any, token: str, given: dict[str, Any]) -> dict[str, Any] | None:
+    """The result of the first fixture for ``token`` whose ``args`` all equal the invoke's, or None."""
+    for entry in (fixtures or {}).get("invokes") or []:
+        if entry["token"] != token:
+            continue
+        if all(given.get(key) == value for key, value in (entry.get("args") or {}).items()):
+            return dict(entry["result"])
+    return None
+
+
+def _unknowns_as_wire(value: Any) -> Any:
+    from pulumi.output import Unknown
+
+    if isinstance(value, Unknown):
+        return wire.UNKNOWN
+    if isinstance(value, dict):
+        return {k: _unknowns_as_wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unknowns_as_wire(v) for v in value]
+    return value
 
 
 # ---- per-type outputs ------------------------------------------------------------------------
@@ -795,9 +842,20 @@ def _get_parameter(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
             "version": 1,
             "arn": m.arn("ssm", f"parameter{name}", account=False),
         }
-    raise NotImplementedError(
-        f"the offline engine cannot read the SSM parameter '{name}' (only public /aws/service/ parameters)"
-    )
+    # the account's own parameter: a stand-in value (a secret when it would be decrypted); a
+    # fixture gives the real shape when the program parses it
+    value: Any = f"offline-value-of-{name}"
+    if a.get("withDecryption", True):
+        value = wire.secret(value)
+    return {
+        "id": name,
+        "name": name,
+        "value": value,
+        "insecureValue": f"offline-value-of-{name}",
+        "type": "String",
+        "version": 1,
+        "arn": m.arn("ssm", f"parameter{'' if name.startswith('/') else '/'}{name}"),
+    }
 
 
 @_answers("aws:ec2/getAmi:getAmi")
@@ -883,6 +941,86 @@ def _get_zones(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
     return {"id": m.region, "ids": [_zone_id(n) for n in OFFLINE_HOSTED_ZONES]}
 
 
+# ---- common lookups: realistic answers derived from the arguments --------------------------------
+
+
+def _tags_of(a: dict[str, Any]) -> dict[str, Any]:
+    return dict(a.get("tags") or {})
+
+
+def _filter_values(a: dict[str, Any], name: str) -> list[Any]:
+    for f in a.get("filters") or []:
+        if f.get("name") == name:
+            return list(f.get("values") or [])
+    return []
+
+
+@_answers("aws:ec2/getVpc:getVpc")
+def _get_vpc(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    vid = a.get("id") or f"vpc-0{_hex(m.region + json.dumps(a, sort_keys=True), 16)}"
+    default = bool(a.get("default"))
+    cidr = a.get("cidrBlock") or ("172.31.0.0/16" if default else "10.0.0.0/16")
+    return {
+        "id": vid,
+        "arn": m.arn("ec2", f"vpc/{vid}"),
+        "cidrBlock": cidr,
+        "default": default,
+        "enableDnsSupport": True,
+        "enableDnsHostnames": default,
+        "instanceTenancy": "default",
+        "mainRouteTableId": f"rtb-0{_hex(vid + 'rtb', 16)}",
+        "dhcpOptionsId": f"dopt-0{_hex(vid, 16)}",
+        "ownerId": m.account,
+        "state": "available",
+        "cidrBlockAssociations": [
+            {"associationId": f"vpc-cidr-assoc-0{_hex(vid, 16)}", "cidrBlock": cidr, "state": "associated"}
+        ],
+        "tags": _tags_of(a),
+    }
+
+
+@_answers("aws:ec2/getSubnets:getSubnets", "aws:ec2/getSubnetIds:getSubnetIds")
+def _get_subnets(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    seed = m.region + json.dumps(a, sort_keys=True)
+    return {"id": m.region, "ids": [f"subnet-0{_hex(seed + str(n), 16)}" for n in range(3)]}
+
+
+@_answers("aws:ec2/getSubnet:getSubnet")
+def _get_subnet(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    sid = a.get("id") or f"subnet-0{_hex(m.region + json.dumps(a, sort_keys=True), 16)}"
+    az = a.get("availabilityZone") or (_filter_values(a, "availability-zone") or [f"{m.region}a"])[0]
+    vpc = a.get("vpcId") or (_filter_values(a, "vpc-id") or [f"vpc-0{_hex(m.region, 16)}"])[0]
+    index = int(_hex(sid, 2), 16) % 16
+    return {
+        "id": sid,
+        "arn": m.arn("ec2", f"subnet/{sid}"),
+        "availabilityZone": az,
+        "availabilityZoneId": m.az_id(az),
+        "cidrBlock": a.get("cidrBlock") or f"10.0.{index * 16}.0/20",
+        "vpcId": vpc,
+        "ownerId": m.account,
+        "state": "available",
+        "mapPublicIpOnLaunch": False,
+        "defaultForAz": bool(a.get("defaultForAz")),
+        "availableIpAddressCount": 4091,
+        "tags": _tags_of(a),
+    }
+
+
+@_answers("aws:ec2/getSecurityGroup:getSecurityGroup")
+def _get_security_group(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    sid = a.get("id") or f"sg-0{_hex(m.region + json.dumps(a, sort_keys=True), 16)}"
+    name = a.get("name") or (_filter_values(a, "group-name") or ["default"])[0]
+    return {
+        "id": sid,
+        "arn": m.arn("ec2", f"security-group/{sid}"),
+        "name": name,
+        "description": f"{name} security group",
+        "vpcId": a.get("vpcId") or f"vpc-0{_hex(m.region, 16)}",
+        "tags": _tags_of(a),
+    }
+
+
 @_answers("aws:route53/getZone:getZone")
 def _get_zone(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
     """A zone looked up by name exists offline; by id, it is one of :data:`OFFLINE_HOSTED_ZONES`."""
@@ -903,5 +1041,188 @@ def _get_zone(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
         "resourceRecordSetCount": 2,
         "nameServers": [f"ns-{n}.awsdns-{n:02d}.com" for n in (1, 2)],
         "primaryNameServer": "ns-1.awsdns-01.com",
-        "tags": {},
+        "tags": _tags_of(a),
+    }
+
+
+@_answers("aws:acm/getCertificate:getCertificate")
+def _get_certificate(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    domain = a.get("domain") or "example.com"
+    arn = m.arn("acm", f"certificate/{_uuid(m.region + domain)}")
+    return {
+        "id": arn,
+        "arn": arn,
+        "domain": domain,
+        "status": "ISSUED",
+        "type": "AMAZON_ISSUED",
+        "keyTypes": a.get("keyTypes") or ["RSA_2048"],
+        "tags": _tags_of(a),
+    }
+
+
+@_answers("aws:ecr/getCredentials:getCredentials")
+def _get_ecr_credentials(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    token = _get_ecr_token(m, a)
+    return {
+        "id": a.get("registryId") or m.account,
+        "registryId": a.get("registryId") or m.account,
+        "authorizationToken": token["authorizationToken"],
+        "expiresAt": token["expiresAt"],
+        "proxyEndpoint": token["proxyEndpoint"],
+    }
+
+
+@_answers("aws:ecr/getRepository:getRepository")
+def _get_repository(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    name = a.get("name") or "app"
+    return {
+        "id": name,
+        "name": name,
+        "arn": m.arn("ecr", f"repository/{name}"),
+        "registryId": m.account,
+        "repositoryUrl": f"{m.account}.dkr.ecr.{m.region}.amazonaws.com/{name}",
+        "imageTagMutability": "MUTABLE",
+        "tags": _tags_of(a),
+    }
+
+
+@_answers("aws:iam/getRole:getRole")
+def _get_role(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    name = a.get("name") or "role"
+    return {
+        "id": name,
+        "name": name,
+        "arn": m.arn("iam", f"role/{name}", region=False),
+        "path": "/",
+        "uniqueId": "AROA" + _hex(name, 17).upper(),
+        "assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": []}),
+        "createDate": "2026-01-01T00:00:00Z",
+        "maxSessionDuration": 3600,
+        "tags": _tags_of(a),
+    }
+
+
+@_answers("aws:iam/getPolicy:getPolicy")
+def _get_policy(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    name = a.get("name") or str(a.get("arn") or "policy").rsplit("/", 1)[-1]
+    arn = a.get("arn") or f"arn:aws:iam::aws:policy/{name}"
+    return {
+        "id": arn,
+        "arn": arn,
+        "name": name,
+        "path": "/",
+        "policy": "{}",
+        "policyId": "ANPA" + _hex(arn, 17).upper(),
+    }
+
+
+@_answers("aws:kms/getKey:getKey")
+def _get_key(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    given = str(a.get("keyId") or "alias/aws/s3")
+    key_id = (
+        given.split("/")[-1] if given.startswith("arn:") and ":key/" in given else _uuid(m.region + given)
+    )
+    return {
+        "id": key_id,
+        "keyId": key_id,
+        "arn": m.arn("kms", f"key/{key_id}"),
+        "enabled": True,
+        "keyState": "Enabled",
+        "keyUsage": "ENCRYPT_DECRYPT",
+        "keySpec": "SYMMETRIC_DEFAULT",
+        "customerMasterKeySpec": "SYMMETRIC_DEFAULT",
+        "keyManager": "AWS" if "alias/aws/" in given else "CUSTOMER",
+        "origin": "AWS_KMS",
+        "awsAccountId": m.account,
+        "multiRegion": False,
+    }
+
+
+@_answers("aws:kms/getAlias:getAlias")
+def _get_alias(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    name = a.get("name") or "alias/aws/s3"
+    key_id = _uuid(m.region + name)
+    return {
+        "id": m.arn("kms", name),
+        "name": name,
+        "arn": m.arn("kms", name),
+        "targetKeyId": key_id,
+        "targetKeyArn": m.arn("kms", f"key/{key_id}"),
+    }
+
+
+@_answers("aws:secretsmanager/getSecret:getSecret")
+def _get_secret(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    name = a.get("name") or str(a.get("arn") or "secret").split(":")[-1]
+    arn = a.get("arn") or m.arn("secretsmanager", f"secret:{name}-{_hex(name, 6)}")
+    return {"id": arn, "arn": arn, "name": name, "description": "", "kmsKeyId": "", "tags": _tags_of(a)}
+
+
+@_answers("aws:secretsmanager/getSecretVersion:getSecretVersion")
+def _get_secret_version(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    """A placeholder value, never a real secret: programs that parse it as JSON need a fixture."""
+    secret_id = str(a.get("secretId") or "secret")
+    arn = (
+        secret_id
+        if secret_id.startswith("arn:")
+        else m.arn("secretsmanager", f"secret:{secret_id}-{_hex(secret_id, 6)}")
+    )
+    version = a.get("versionId") or _uuid(secret_id)
+    return {
+        "id": f"{arn}|{version}",
+        "arn": arn,
+        "secretId": secret_id,
+        "versionId": version,
+        "versionStage": a.get("versionStage") or "AWSCURRENT",
+        "versionStages": ["AWSCURRENT"],
+        "secretString": wire.secret(f"offline-secret-{_hex(secret_id, 16)}"),
+        "secretBinary": "",
+        "createdDate": "2026-01-01T00:00:00Z",
+    }
+
+
+@_answers("aws:index/getDefaultTags:getDefaultTags")
+def _get_default_tags(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    return {"id": "default-tags", "tags": {}}
+
+
+@_answers(
+    "aws:cloudfront/getCachePolicy:getCachePolicy",
+    "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy",
+)
+def _get_cloudfront_policy(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    name = a.get("name") or "Managed-CachingOptimized"
+    return {"id": a.get("id") or _uuid(name), "name": name, "comment": "", "etag": _hex(name, 14).upper()}
+
+
+@_answers("aws:cloudfront/getOriginAccessIdentity:getOriginAccessIdentity")
+def _get_oai(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    oai = a.get("id") or "E" + _hex(m.account, 13).upper()
+    return {
+        "id": oai,
+        "iamArn": f"arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity {oai}",
+        "s3CanonicalUserId": _hex(oai, 64),
+        "cloudfrontAccessIdentityPath": f"origin-access-identity/cloudfront/{oai}",
+        "comment": "",
+        "etag": _hex(oai, 14).upper(),
+    }
+
+
+@_answers("aws:eks/getClusterAuth:getClusterAuth")
+def _get_cluster_auth(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    return {"id": a.get("name", ""), "name": a.get("name", ""), "token": wire.secret("k8s-aws-v1.offline")}
+
+
+@_answers("aws:index/getArn:getArn")
+def _get_arn(m: AwsMocks, a: dict[str, Any]) -> dict[str, Any]:
+    arn = str(a.get("arn") or "")
+    parts = arn.split(":", 5) + [""] * 6
+    return {
+        "id": arn,
+        "arn": arn,
+        "partition": parts[1],
+        "service": parts[2],
+        "region": parts[3],
+        "account": parts[4],
+        "resource": parts[5],
     }

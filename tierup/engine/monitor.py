@@ -21,9 +21,9 @@ from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, _resolve_callbac
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from tierup.engine import wire
-from tierup.engine.evaluation import STACK_TYPE, ResourceRecord
-from tierup.engine.mocks import AwsMocks
+from . import wire
+from .evaluation import STACK_TYPE, ResourceRecord
+from .mocks import AwsMocks
 
 
 def qualified_type(urn: str) -> str:
@@ -54,6 +54,8 @@ class RecordingMonitor(MockMonitor):
         self.config = config or {}
         self.secret_keys = set(secret_keys or [])
         self.records: dict[str, ResourceRecord] = {}
+        #: What the reader of every report must know about this evaluation (multi-language components).
+        self.notes: list[str] = []
         self.stack_outputs: dict[str, Any] = {}
         self._default_providers: dict[str, str] = {}
         self._mocks_lock = threading.Lock()
@@ -98,7 +100,15 @@ class RecordingMonitor(MockMonitor):
 
         _ensure_event_loop()
         raw_inputs = _jsonable(json_format.MessageToDict(request.object))
-        inputs = rpc.deserialize_properties(request.object)
+        if request.remote:
+            self.notes.append(
+                f"{request.type} '{request.name}' is a multi-language component of the "
+                f"'{provider_package(request.type)}' package: its children are not evaluated offline "
+                "and its outputs are unknown"
+            )
+        if urn in self.records:  # Pulumi refuses a second resource with the same URN
+            raise DuplicateUrnError(urn, self._source(request))
+        inputs = _unknowns_as_wire(rpc.deserialize_properties(request.object))
         with self._mocks_lock:  # the SDK registers from several threads; current_urn seeds generated names
             self.mocks.current_urn = urn
             resource_id, state = self.mocks.new_resource(
@@ -154,6 +164,21 @@ class RecordingMonitor(MockMonitor):
         )
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj_proto)
 
+    def ReadResource(self, request: Any) -> Any:
+        """``Resource.get`` and stack references; a stack reference's outputs come from the fixtures."""
+        if request.type != STACK_REFERENCE_TYPE:
+            return super().ReadResource(request)
+        fixtures = self.mocks.fixtures or {}
+        outputs = (fixtures.get("stackReferences") or {}).get(request.id)
+        if outputs is None:
+            site = self.mocks.invoke_sites.get(f"read:{request.type}::{request.name}")
+            raise UnansweredStackReference(request.id, site, self.mocks.fixtures_file)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        state = {"name": request.id, "outputs": outputs, "secretOutputNames": []}
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, request.id, state)
+        props = _sync_await(rpc.serialize_properties(state, {}))
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=props)
+
     def _source(self, request: Any) -> dict[str, Any] | None:
         """Where the program declared the resource (the runtime keeps only that frame), project-relative."""
         if self.source_root is None or not request.stackTrace.frames:
@@ -171,6 +196,43 @@ class RecordingMonitor(MockMonitor):
         elif request.urn in self.records:
             self.records[request.urn].outputs = outputs
         return empty_pb2.Empty()
+
+
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+
+
+class UnansweredStackReference(Exception):
+    """A stack reference the fixtures do not answer: where, and how to answer it."""
+
+    def __init__(self, stack: str, site: str | None, fixtures_file: str) -> None:
+        super().__init__(
+            f"no offline outputs for the stack reference '{stack}': add them to {fixtures_file} "
+            f"(stackReferences: {{{stack}: {{<output>: <value>}}}}; see docs/fixtures.md)"
+        )
+        if site:
+            self.__tierup_location__ = site
+
+
+class DuplicateUrnError(Exception):
+    """Two resources with one URN: Pulumi's own message, at the second declaration."""
+
+    def __init__(self, urn: str, source: dict[str, Any] | None) -> None:
+        super().__init__(f"Duplicate resource URN '{urn}'; try giving it a unique name")
+        if source:  # the child names the program's line of the second declaration
+            self.__tierup_location__ = f"{source['file']}:{source['line']}"
+
+
+def _unknowns_as_wire(value: Any) -> Any:
+    """The SDK's ``Unknown`` (a dry run's inputs computed from unknown outputs) as the wire sentinel."""
+    from pulumi.output import Unknown
+
+    if isinstance(value, Unknown):
+        return wire.UNKNOWN
+    if isinstance(value, dict):
+        return {k: _unknowns_as_wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unknowns_as_wire(v) for v in value]
+    return value
 
 
 def _jsonable(value: Any) -> Any:

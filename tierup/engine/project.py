@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,12 +56,16 @@ class Project:
             return str(path)
 
     def python(self) -> Path | None:
-        """The interpreter of the project's virtualenv, when Pulumi.yaml names one that exists."""
-        if self.virtualenv is None:
-            return None
-        for candidate in (self.virtualenv / "bin" / "python", self.virtualenv / "Scripts" / "python.exe"):
-            if candidate.exists():
-                return candidate
+        """The program's interpreter: the virtualenv Pulumi.yaml names (``options.virtualenv``, or
+        ``.venv`` with ``toolchain: uv``), else the active one (``VIRTUAL_ENV``, as ``python3`` on an
+        activated PATH would be); None when neither exists (tierup's own interpreter runs it)."""
+        venvs = [self.virtualenv] if self.virtualenv is not None else []
+        if os.environ.get("VIRTUAL_ENV"):
+            venvs.append(Path(os.environ["VIRTUAL_ENV"]))
+        for venv in venvs:
+            for candidate in (venv / "bin" / "python", venv / "Scripts" / "python.exe"):
+                if candidate.exists():
+                    return candidate
         return None
 
 
@@ -80,19 +85,120 @@ class StackConfig:
         return self.values.get(key, default)
 
 
-def _read_yaml(path: Path, what: str) -> dict[str, Any]:
+#: Limits that keep a hostile or broken YAML file a one-line error instead of minutes and gigabytes.
+MAX_YAML_BYTES = 2 * 1024 * 1024
+MAX_YAML_NODES = 200_000
+MAX_INT = 2**63
+
+
+class _Unsupported(yaml.YAMLError):
+    def __init__(self, reason: str, mark: Any) -> None:
+        super().__init__(reason)
+        self.problem = reason
+        self.problem_mark = mark
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML as Pulumi's config reads it: plain data only, each key once.
+
+    Dates stay strings (``2026-01-01`` is not a datetime), ``!!binary``/``!!set``/``!!timestamp`` and
+    non-finite or oversized numbers are errors with their line, as is a key given twice.
+    """
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+            except TypeError:
+                raise _Unsupported("a mapping key must be a plain value", key_node.start_mark) from None
+            if duplicate:
+                raise _Unsupported(
+                    f"'{key}' is given twice (first on line {seen[key] + 1})", key_node.start_mark
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node: Any) -> int:
+        try:
+            value = super().construct_yaml_int(node)
+        except ValueError:
+            raise _Unsupported("the number is too large", node.start_mark) from None
+        if abs(value) >= MAX_INT:
+            raise _Unsupported("the number is too large (beyond 64 bits)", node.start_mark)
+        return value
+
+    def construct_yaml_float(self, node: Any) -> float:
+        value = super().construct_yaml_float(node)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _Unsupported("NaN and infinity are not config values", node.start_mark)
+        return value
+
+    def _refuse(self, node: Any) -> Any:
+        raise _Unsupported(f"{node.tag.rsplit(':', 1)[-1]} values are not config values", node.start_mark)
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _StrictLoader.construct_yaml_float)
+_StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_yaml_map)
+for _tag in ("binary", "set", "timestamp", "omap", "pairs"):
+    _StrictLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _StrictLoader._refuse)
+
+
+def _check_tree(value: Any, path: str, ancestors: set[int], budget: list[int]) -> str | None:
+    """Why the loaded value is not plain finite data (a recursive alias, an alias bomb), or None."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return "too large once its aliases are expanded"
+    if isinstance(value, dict | list):
+        if id(value) in ancestors:
+            return f"{path or 'the file'}: a recursive alias"
+        ancestors.add(id(value))
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            child = f"{path}.{key}" if isinstance(value, dict) else f"{path}[{key}]"
+            problem = _check_tree(item, child.lstrip("."), ancestors, budget)
+            if problem:
+                return problem
+        ancestors.discard(id(value))
+    return None
+
+
+def read_yaml(path: Path, what: str, shown: str | None = None) -> dict[str, Any]:
+    """A YAML mapping from ``path``; anything else is a one-line :class:`TierupError` naming the file."""
+    shown = shown or str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        if len(raw) > MAX_YAML_BYTES:
+            raise TierupError(f"{what} is larger than {MAX_YAML_BYTES // 1024 // 1024} MiB", file=shown)
+        text = raw.decode("utf-8")
+        data = yaml.load(text, Loader=_StrictLoader)
     except OSError as exc:
-        raise TierupError(f"cannot read {what}: {exc.strerror}", file=str(path)) from None
+        raise TierupError(f"cannot read {what}: {exc.strerror}", file=shown) from None
+    except UnicodeDecodeError as exc:
+        raise TierupError(
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})", file=shown
+        ) from None
+    except RecursionError:
+        raise TierupError("nested too deeply", file=shown) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
-        raise TierupError(f"{where}invalid YAML: {getattr(exc, 'problem', exc)}", file=str(path)) from None
+        problem = getattr(exc, "problem", None) or str(exc)
+        prefix = "" if isinstance(exc, _Unsupported) else "invalid YAML: "
+        raise TierupError(f"{where}{prefix}{' '.join(str(problem).split())}", file=shown) from None
+    problem = _check_tree(data, "", set(), [MAX_YAML_NODES])
+    if problem:
+        raise TierupError(problem, file=shown)
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise TierupError(f"{what} must be a mapping, not {type(data).__name__}", file=str(path))
+        raise TierupError(f"{what} must be a mapping, not {type(data).__name__}", file=shown)
     return data
 
 
@@ -115,7 +221,7 @@ def load_project(directory: str | Path) -> Project:
         raise TierupError("not a directory", file=str(root))
     root = find_project_root(root)
     project_file = next(root / f for f in PROJECT_FILES if (root / f).is_file())
-    data = _read_yaml(project_file, "the project file")
+    data = read_yaml(project_file, "the project file")
     shown = str(project_file)
 
     name = data.get("name")
@@ -128,7 +234,9 @@ def load_project(directory: str | Path) -> Project:
             f"tierup evaluates Python programs only (runtime is {runtime_name!r})", file=shown, key="runtime"
         )
     options = (runtime.get("options") or {}) if isinstance(runtime, dict) else {}
-    venv = options.get("virtualenv")
+    if not isinstance(options, dict):
+        raise TierupError("must be a mapping", file=shown, key="runtime.options")
+    venv = options.get("virtualenv") or (".venv" if options.get("toolchain") == "uv" else None)
     if venv and not (root / str(venv)).is_dir():
         print(
             f"warning: {shown}: runtime.options.virtualenv: '{venv}' does not exist; running the program"
@@ -207,7 +315,7 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
         )
         hint = f"; stacks here: {', '.join(available)}" if available else ""
         raise TierupError(f"no such stack '{stack}'{hint}", file=project.relative(path))
-    data = _read_yaml(path, "the stack file")
+    data = read_yaml(path, "the stack file", project.relative(path))
     raw = data.get("config") or {}
     if not isinstance(raw, dict):
         raise TierupError("must be a mapping", file=project.relative(path), key="config")

@@ -34,9 +34,9 @@ from pulumi.runtime.mocks import MockEngine, MockSettings
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from tierup.engine.evaluation import Evaluation
-from tierup.engine.mocks import AwsMocks
-from tierup.engine.monitor import RecordingMonitor
+from .evaluation import Evaluation
+from .mocks import AwsMocks
+from .monitor import RecordingMonitor
 
 
 class _LogCollector(logging.Handler):
@@ -91,6 +91,38 @@ def _in_declaration_order(records: list[Any], order: dict[tuple[str, str], list[
     return [r for _, _, r in sorted(ranked, key=lambda t: (t[0], t[1]))]
 
 
+def _location_order(failure: tuple[str, str]) -> tuple[str, int, str]:
+    file, _, line = failure[0].rpartition(":")
+    return (file, int(line), failure[1]) if line.isdigit() else (failure[0], 0, failure[1])
+
+
+class CallbackError(Exception):
+    """An ``apply`` callback of the program raised (the first one, in the program's order)."""
+
+    def __init__(self, location: str, message: str) -> None:
+        super().__init__(message)
+        setattr(self, LOCATION_ATTR, location)
+
+
+def _is_tierup_module(name: str) -> bool:
+    """tierup's own code (its components, its engine), which a program's source position skips."""
+    return name == "tierup" or name.startswith(("tierup.", "_tierup_engine"))
+
+
+def _program_frame(frame: Any, root: str) -> Any:
+    """The innermost frame from ``frame`` outwards that is the program's own code under ``root``."""
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if (
+            filename.startswith(root)
+            and "site-packages" not in filename
+            and not _is_tierup_module(frame.f_globals.get("__name__", ""))
+        ):
+            return frame
+        frame = frame.f_back
+    return None
+
+
 @contextlib.contextmanager
 def _declaring_frames(source_root: Path | None) -> Iterator[None]:
     """Record where the program declared each resource, cheaply.
@@ -104,21 +136,14 @@ def _declaring_frames(source_root: Path | None) -> Iterator[None]:
     import pulumi.runtime.resource as sdk_resource
     from pulumi.runtime.proto import source_pb2
 
-    import tierup
-    import tierup.components
-
     root = f"{source_root.resolve()}{os.sep}" if source_root else None
-    own = tuple(f"{Path(m.__file__).resolve().parent}{os.sep}" for m in (tierup, tierup.components))
 
     def stack_trace() -> Any:
-        frame = sys._getframe(1) if root else None
-        while frame is not None:
-            filename = frame.f_code.co_filename
-            if filename.startswith(root) and not filename.startswith(own) and "site-packages" not in filename:
-                position = source_pb2.SourcePosition(uri=Path(filename).as_uri(), line=frame.f_lineno)
-                return source_pb2.StackTrace(frames=[source_pb2.StackFrame(pc=position)])
-            frame = frame.f_back
-        return source_pb2.StackTrace()
+        frame = _program_frame(sys._getframe(1), root) if root else None
+        if frame is None:
+            return source_pb2.StackTrace()
+        position = source_pb2.SourcePosition(uri=Path(frame.f_code.co_filename).as_uri(), line=frame.f_lineno)
+        return source_pb2.StackTrace(frames=[source_pb2.StackFrame(pc=position)])
 
     original = sdk_resource._get_stack_trace
     sdk_resource._get_stack_trace = stack_trace
@@ -126,6 +151,106 @@ def _declaring_frames(source_root: Path | None) -> Iterator[None]:
         yield
     finally:
         sdk_resource._get_stack_trace = original
+
+
+#: The attribute a failing ``apply`` callback's exception carries: where in the program it failed.
+LOCATION_ATTR = "__tierup_location__"
+
+
+@contextlib.contextmanager
+def _located_callbacks(source_root: Path | None, failures: list[tuple[str, str]]) -> Iterator[None]:
+    """Note where in the program each failing ``apply`` callback raised.
+
+    The SDK re-raises a callback's exception from its own task, far from the program's line; the
+    wrapper records ``file:line`` while the callback's frames are still on the traceback, and every
+    failure, so the one reported does not depend on which task the event loop finished first.
+    """
+    from pulumi.output import Output
+
+    from .child import program_location
+
+    original = Output.apply
+
+    def apply(self: Any, func: Callable[..., Any], run_with_unknowns: bool = False) -> Any:
+        def located(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except Exception as exc:
+                if source_root is not None and not hasattr(exc, LOCATION_ATTR):
+                    location = program_location(exc.__traceback__, source_root)
+                    with contextlib.suppress(AttributeError, TypeError):
+                        setattr(exc, LOCATION_ATTR, location)
+                    text = " ".join(str(exc).split())
+                    failures.append(
+                        (location or "~", f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
+                    )
+                raise
+
+        return original(self, located, run_with_unknowns)
+
+    Output.apply = apply  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Output.apply = original  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def _invoke_sites(source_root: Path | None, sites: dict[str, str]) -> Iterator[None]:
+    """Note the program's ``file:line`` that first calls each invoke (plain or output form).
+
+    An invoke's answer is computed far from the program (an output-form invoke, in another task);
+    an invoke nobody can answer names this line.
+    """
+    import sys
+
+    import pulumi.runtime as pulumi_runtime
+
+    if source_root is None:
+        yield
+        return
+    root = f"{source_root.resolve()}{os.sep}"
+    names = ("invoke", "invoke_output", "invoke_async", "invoke_single", "invoke_output_single")
+    originals = {name: getattr(pulumi_runtime, name) for name in names if hasattr(pulumi_runtime, name)}
+
+    def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
+        def noted(tok: str, *args: Any, **kwargs: Any) -> Any:
+            if tok not in sites:
+                frame = _program_frame(sys._getframe(1), root)
+                if frame is not None:
+                    where = Path(frame.f_code.co_filename).relative_to(source_root.resolve())
+                    sites[tok] = f"{where}:{frame.f_lineno}"
+            return original(tok, *args, **kwargs)
+
+        return noted
+
+    import pulumi.resource as pulumi_resource
+
+    original_read = pulumi_resource.read_resource
+
+    def noted_read(res: Any, ty: str, name: str, *args: Any, **kwargs: Any) -> Any:
+        frame = _program_frame(sys._getframe(1), root)
+        if frame is not None:
+            where = Path(frame.f_code.co_filename).relative_to(source_root.resolve())
+            sites[f"read:{ty}::{name}"] = f"{where}:{frame.f_lineno}"
+        return original_read(res, ty, name, *args, **kwargs)
+
+    for name, original in originals.items():
+        setattr(pulumi_runtime, name, wrap(original))
+    pulumi_resource.read_resource = noted_read
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(pulumi_runtime, name, original)
+        pulumi_resource.read_resource = original_read
+
+
+def _settle(loop: asyncio.AbstractEventLoop, seconds: float = 10.0) -> None:
+    """Let what is still running finish (bounded), so every failing callback has failed."""
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    if pending:
+        loop.run_until_complete(asyncio.wait(pending, timeout=seconds))
 
 
 def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
@@ -147,6 +272,8 @@ def evaluate_inline(
     config: Mapping[str, Any] | None = None,
     secret_keys: list[str] | None = None,
     source_root: Path | None = None,
+    fixtures: Mapping[str, Any] | None = None,
+    preview: bool = False,
 ) -> Evaluation:
     """Run ``program`` (a callable that declares resources) and return what it declared.
 
@@ -156,7 +283,7 @@ def evaluate_inline(
     """
     wire_config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()}
     region = wire_config.get("aws:region", "us-east-1")
-    mocks = AwsMocks(region=region)
+    mocks = AwsMocks(region=region, fixtures=fixtures)
     monitor = RecordingMonitor(mocks, project, stack, wire_config, secret_keys, source_root)
     logger = logging.getLogger(f"tierup.program.{id(monitor)}")
     logger.propagate = False
@@ -171,7 +298,7 @@ def evaluate_inline(
             engine=MockEngine(logger),
             project=project,
             stack=stack,
-            dry_run=False,
+            dry_run=preview,
             organization="organization",
             callbacks=None,
             root_directory=str(source_root) if source_root else os.getcwd(),
@@ -181,9 +308,24 @@ def evaluate_inline(
     pulumi_settings.SETTINGS.outputs.clear()  # as pulumi.runtime.test does: no outputs of an earlier run
     loop = asyncio.new_event_loop()  # and a fresh loop: a failed program leaves tasks behind
     asyncio.set_event_loop(loop)
+    failures: list[tuple[str, str]] = []
     try:
-        with _declaration_order() as order, _declaring_frames(source_root):
+        with (
+            _declaration_order() as order,
+            _declaring_frames(source_root),
+            _located_callbacks(source_root, failures),
+            _invoke_sites(source_root, mocks.invoke_sites),
+        ):
             _sync_await(run_in_stack(program))
+    except Exception as exc:
+        if failures and getattr(exc, LOCATION_ATTR, None) is not None:
+            # several callbacks may fail, in an order the event loop picks: let them all run, then
+            # report the first in the program's order, the same every run
+            _settle(loop)
+            first = min(failures, key=_location_order)
+            if first[0] != getattr(exc, LOCATION_ATTR):
+                raise CallbackError(*first) from exc
+        raise
     finally:
         logger.removeHandler(collector)
         _cancel_leftovers(loop)
@@ -193,4 +335,5 @@ def evaluate_inline(
         resources=_in_declaration_order(list(monitor.records.values()), order),
         outputs=monitor.stack_outputs,
         logs=collector.entries,
+        notes=monitor.notes,
     )

@@ -16,6 +16,8 @@ ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
 ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 MASK = "[secret]"
+#: How an unknown value (computed at create time, so unknown in a preview) reads in a plan.
+UNKNOWN_MASK = "[unknown]"
 
 
 def secret(value: Any) -> dict[str, Any]:
@@ -32,8 +34,26 @@ def _resource_ref(value: dict[str, Any]) -> str:
     return value.get("id") or value.get("urn", "")
 
 
+def is_unknown(value: Any) -> bool:
+    return value == UNKNOWN
+
+
+def mentions_unknown(value: Any) -> bool:
+    """Whether an unknown value is in ``value`` (or a string was formatted from one)."""
+    if isinstance(value, str):
+        return UNKNOWN in value
+    if isinstance(value, dict):
+        return any(mentions_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(mentions_unknown(v) for v in value)
+    return False
+
+
 def masked(value: Any) -> Any:
-    """The readable form: secrets become ``"[secret]"``, resource references their id or URN."""
+    """The readable form: secrets become ``"[secret]"``, unknowns ``"[unknown]"``, resource references
+    their id or URN."""
+    if value == UNKNOWN:
+        return UNKNOWN_MASK
     if isinstance(value, dict):
         sig = value.get(SIG_KEY)
         if sig == SECRET_SIG:
