@@ -145,6 +145,9 @@ def new(
     region: Annotated[str, typer.Option("--region", help="AWS region of the stacks.")] = "us-east-1",
     no_workers: Annotated[bool, typer.Option("--no-workers", help="No queue and no worker pool.")] = False,
     no_redis: Annotated[bool, typer.Option("--no-redis", help="No Redis cache.")] = False,
+    no_database: Annotated[
+        bool, typer.Option("--no-database", help="No database (the sample app then keeps no visit count).")
+    ] = False,
     force: Annotated[
         bool,
         typer.Option(
@@ -156,7 +159,13 @@ def new(
     from tierup.scaffold import create_project, next_steps
 
     created = create_project(
-        directory, name=name, region=region, workers=not no_workers, redis=not no_redis, force=force
+        directory,
+        name=name,
+        region=region,
+        workers=not no_workers,
+        redis=not no_redis,
+        database=not no_database,
+        force=force,
     )
     typer.echo(next_steps(created))
 
