@@ -138,3 +138,69 @@ def test_the_reference_stack_passes_its_check(name: str, counted: tuple[str, ...
 
 def _list(value: object) -> list[str]:
     return value if isinstance(value, list) else [value] if isinstance(value, str) else []
+
+
+# ---- every tierup:database field reaches the instance ----------------------------------------------
+
+MYSQL_STACK = """\
+config:
+  aws:region: us-east-1
+  tierup:environment: dev
+  tierup:services:
+    web: {image: acme/web:1, routes: {paths: [/*]}}
+  tierup:queues:
+    jobs: {}
+  tierup:workers:
+    jobs: {queue: jobs, image: acme/jobs:1}
+  tierup:database:
+    engine: mysql
+    engineVersion: "8.4"
+    instanceClass: db.m7g.large
+    storageGb: 50
+    maxStorageGb: 55
+    multiAz: true
+    backupRetentionDays: 3
+    deletionProtection: true
+    performanceInsights: true
+    readReplicas: 1
+    databaseName: shop
+"""
+
+
+@pytest.fixture(scope="module")
+def mysql(tmp_path_factory: pytest.TempPathFactory) -> tierup.testing.Stack:
+    project = tmp_path_factory.mktemp("mysql")
+    (project / "Pulumi.yaml").write_text(
+        "name: shop\nruntime: python\nmain: stacks/\nstackConfigDir: stacks\n"
+    )
+    (project / "stacks").mkdir()
+    (project / "stacks" / "__main__.py").write_text((REPO / "stacks" / "__main__.py").read_text())
+    (project / "stacks" / "Pulumi.dev.yaml").write_text(MYSQL_STACK)
+    return tierup.testing.evaluate_stack("dev", project_dir=project)
+
+
+def test_every_database_setting_reaches_the_instance(mysql: tierup.testing.Stack) -> None:
+    db = mysql.one(type=DB, name="dev-db")
+    assert {k: db.inputs[k] for k in ("engine", "engineVersion", "instanceClass", "dbName")} == {
+        "engine": "mysql",
+        "engineVersion": "8.4",
+        "instanceClass": "db.m7g.large",
+        "dbName": "shop",
+    }
+    assert (db.inputs["allocatedStorage"], db.inputs["maxAllocatedStorage"]) == (50, 55)
+    assert (db.inputs["multiAz"], db.inputs["backupRetentionPeriod"], db.inputs["deletionProtection"]) == (
+        True,
+        3,
+        True,
+    )
+    assert db.inputs["performanceInsightsEnabled"] is True
+    assert not db.protect  # dev: stateful tiers are protected in staging and prod only
+    replica = mysql.one(type=DB, name="dev-db-replica-1")
+    assert replica.inputs["replicateSourceDb"] == db.outputs["identifier"]
+    rules = mysql.resources(type=INGRESS, component="dev-db")
+    assert {(r.inputs["fromPort"], r.inputs["toPort"]) for r in rules} == {(3306, 3306)}
+    assert len(rules) == 2  # web and the jobs pool
+    script = user_data(mysql, "jobs")
+    assert "DATABASE_PORT=3306" in script and "mysql://dbadmin:{DATABASE_PASSWORD}@" in script
+    alarms = [r.name for r in mysql.resources(type="aws:cloudwatch/metricAlarm:MetricAlarm")]
+    assert any("dev-db-replica1" in a and "lag" in a for a in alarms), alarms

@@ -25,7 +25,7 @@ PREFIX = f"{FILE}: tierup:database."
         (
             {"storageGb": 100, "maxStorageGb": 105},
             {},
-            "maxStorageGb: must be at least 10% above storageGb (105 < 111), or equal to it (100) to turn"
+            "maxStorageGb: must be at least 10% above storageGb (105 < 110), or equal to it (100) to turn"
             " storage autoscaling off",
         ),
         (
@@ -51,6 +51,11 @@ def test_component_rules_are_settings_errors(
     error: Any, database: dict[str, Any], network: dict[str, Any], problem: str
 ) -> None:
     assert error("prod", database=database, network=network) == PREFIX + problem
+
+
+def test_exactly_ten_percent_is_enough(load: Any) -> None:
+    assert load("dev", database={"storageGb": 50, "maxStorageGb": 55}).database.max_storage_gb == 55
+    assert load("dev", database={"storageGb": 100, "maxStorageGb": 110}).database.max_storage_gb == 110
 
 
 @pytest.mark.parametrize(

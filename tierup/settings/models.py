@@ -7,7 +7,6 @@ before any resource is declared, and a problem is raised as a :class:`Problem` w
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Self
@@ -634,7 +633,7 @@ class RedisSettings(Section):
 
 def _storage_headroom_ok(storage_gb: int, ceiling: int) -> bool:
     """RDS storage autoscaling needs a ceiling at least 10% above the storage, or equal to it (off)."""
-    return ceiling == storage_gb or ceiling >= storage_gb * 1.1
+    return ceiling == storage_gb or ceiling * 10 >= storage_gb * 11
 
 
 class DatabaseSettings(Section):
@@ -707,7 +706,7 @@ class DatabaseSettings(Section):
             raise Problem(f"must be ≥ storageGb ({self.max_storage_gb} < {self.storage_gb})", "maxStorageGb")
         if not _storage_headroom_ok(self.storage_gb, self.max_storage_gb):
             raise Problem(
-                f"must be at least 10% above storageGb ({self.max_storage_gb} < {math.ceil(self.storage_gb * 1.1)}),"
+                f"must be at least 10% above storageGb ({self.max_storage_gb} < {-(-self.storage_gb * 11 // 10)}),"
                 f" or equal to it ({self.storage_gb}) to turn storage autoscaling off",
                 "maxStorageGb",
             )
