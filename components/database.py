@@ -605,7 +605,7 @@ def _validate(name: str, args: DatabaseArgs, version: str, identifier: str) -> s
             raise ValueError(
                 f"{label}: max_storage_gb must be storage_gb ({args.storage_gb}) to 65536 (got {ceiling})"
             )
-        if args.storage_gb < ceiling < args.storage_gb * 1.1:
+        if args.storage_gb < ceiling and ceiling * 10 < args.storage_gb * 11:  # integers: 55 is 10% above 50
             raise ValueError(
                 f"{label}: max_storage_gb must be at least 10% above storage_gb "
                 f"({args.storage_gb * 1.1:g}), or equal to it to turn storage autoscaling off (got {ceiling})"

@@ -3,7 +3,7 @@
 `tierup.build` wires the tiers (see tierup/architecture.py): one load balancer in front of each named
 service on its own routes; each queue with its own worker pool and schedules; each tier with its own
 security group, role, scaling and alarms, sending only to its `sendsTo` queues (`<QUEUE>_QUEUE_URL`)
-and reading only its own `secrets` at boot.
+and reading only its own `secrets` at boot (plus the Redis token and the RDS-managed database password).
 """
 
 import pulumi
@@ -24,3 +24,6 @@ pulumi.export("alarmTopicArn", arch.alarms.topic.arn)
 if arch.redis is not None:
     pulumi.export("redisHost", arch.redis.primary_endpoint)
     pulumi.export("redisAuthSecretArn", arch.redis.auth_secret_arn)
+if arch.database is not None:
+    pulumi.export("databaseEndpoint", arch.database.endpoint)
+    pulumi.export("databaseSecretArn", arch.database.master_user_secret_arn)

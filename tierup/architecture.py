@@ -17,10 +17,13 @@ group, scaling and alarms — a bulkhead):
   given before its instances start);
 - Redis admits every service and pool, which get ``REDIS_HOST``/``REDIS_PORT``/``REDIS_TLS`` and
   read ``REDIS_AUTH_TOKEN`` at boot through their own role;
+- the database admits every service and pool on its engine port only; they get
+  ``DATABASE_HOST``/``PORT``/``NAME``/``USER`` and ``DATABASE_SECRET_ARN``, and read ``DATABASE_PASSWORD``
+  (the RDS-managed secret) and ``DATABASE_URL`` (filled in with it) at boot through their own role;
 - ``secrets`` are read at boot through the tier's own role: an ARN as given, a Pulumi secret value
   stored first in a Secrets Manager secret of that tier; each role reads exactly its own secrets;
-- alarms watch every tier, one section each. Stateful resources (Redis, queues, access logs) are
-  protected in staging and prod.
+- alarms watch every tier, one section each. Stateful resources (Redis, the database, queues, access
+  logs) are protected in staging and prod.
 """
 
 from __future__ import annotations
@@ -30,7 +33,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -43,6 +45,8 @@ from tierup.components import (
     AppTierArgs,
     ContainerImage,
     ContainerImageArgs,
+    Database,
+    DatabaseArgs,
     LoadBalancer,
     LoadBalancerArgs,
     Network,
@@ -72,7 +76,7 @@ class Architecture:
     workers: dict[str, WorkerPool] = field(default_factory=dict)
     schedules: dict[str, Schedule] = field(default_factory=dict)
     redis: RedisCache | None = None
-    database: Any | None = None  # the Database component, once wired
+    database: Database | None = None
 
     def urls(self) -> dict[str, pulumi.Output[str]]:
         """Each service's URL: ``https://<host>`` for a service routed by one literal host, else the ALB's."""
@@ -140,7 +144,7 @@ def _secret_arns(tier: str, secrets: Mapping[str, SecretSource]) -> dict[str, pu
 
 def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
     """Create every tier the settings describe. Shared infrastructure is named ``<name>-network``,
-    ``<name>-lb``, ``<name>-redis``, ``<name>-alarms`` (``name`` defaults to the environment); each
+    ``<name>-lb``, ``<name>-redis``, ``<name>-db``, ``<name>-alarms`` (``name`` defaults to the environment); each
     named tier keeps its own name (``web``, ``emails``, ...)."""
     prefix = name or settings.environment
     protect = settings.environment in ("staging", "prod")  # stateful tiers survive a stray destroy
@@ -167,10 +171,16 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
         ),
     )
     redis = _redis(f"{prefix}-redis", settings, network, protect)
-    shared_env: dict[str, pulumi.Input[str]] = redis.connection_env() if redis else {}
-    shared_secrets: dict[str, pulumi.Input[str]] = (
-        {"REDIS_AUTH_TOKEN": redis.auth_secret_arn} if redis else {}
-    )
+    database = _database(f"{prefix}-db", settings, network, protect)
+    # what every service and pool is given to reach the shared stateful tiers (secrets: ARNs only)
+    shared_env: dict[str, pulumi.Input[str]] = {}
+    shared_secrets: dict[str, pulumi.Input[str]] = {}
+    if redis is not None:
+        shared_env.update(redis.connection_env())
+        shared_secrets["REDIS_AUTH_TOKEN"] = redis.auth_secret_arn
+    if database is not None:
+        shared_env.update(database.connection_env())
+        shared_secrets.update(database.connection_secrets())
 
     queues = {
         qname: Queue(
@@ -250,9 +260,11 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
         )
         for sname, s in settings.schedules.items()
     }
-    if redis is not None:
-        for tier in [*services.values(), *workers.values()]:
+    for tier in [*services.values(), *workers.values()]:
+        if redis is not None:
             redis.allow_from(tier)
+        if database is not None:
+            database.allow_from(tier)
 
     al = settings.alarms
     alarms = Alarms(
@@ -269,9 +281,10 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
             caches=[redis] if redis else [],
             queues=list(queues.values()),
             schedules=list(schedules.values()),
+            databases=[database] if database else [],
         ),
     )
-    return Architecture(network, load_balancer, alarms, services, queues, workers, schedules, redis)
+    return Architecture(network, load_balancer, alarms, services, queues, workers, schedules, redis, database)
 
 
 def _redis(name: str, settings: StackSettings, network: Network, protect: bool) -> RedisCache | None:
@@ -288,6 +301,30 @@ def _redis(name: str, settings: StackSettings, network: Network, protect: bool) 
             replicas=r.replicas,
             snapshot_retention_days=r.snapshot_retention_days,
             maxmemory_policy=r.maxmemory_policy,
+            protect=protect,
+        ),
+    )
+
+
+def _database(name: str, settings: StackSettings, network: Network, protect: bool) -> Database | None:
+    if settings.database is None:
+        return None
+    d = settings.database
+    return Database(
+        name,
+        DatabaseArgs(
+            network=network,
+            engine=d.engine,
+            engine_version=d.engine_version,
+            instance_class=d.instance_class,
+            storage_gb=d.storage_gb,
+            max_storage_gb=d.max_storage_gb,
+            multi_az=d.multi_az,
+            backup_retention_days=d.backup_retention_days,
+            deletion_protection=d.deletion_protection,
+            performance_insights=d.performance_insights,
+            read_replicas=d.read_replicas,
+            database_name=d.database_name,
             protect=protect,
         ),
     )

@@ -197,6 +197,12 @@ def new(
         bool, typer.Option("--no-workers", help="No queue and no worker pool.", metavar="")
     ] = False,
     no_redis: Annotated[bool, typer.Option("--no-redis", help="No Redis cache.", metavar="")] = False,
+    no_database: Annotated[
+        bool,
+        typer.Option(
+            "--no-database", help="No database (the sample app then keeps no visit count).", metavar=""
+        ),
+    ] = False,
     force: Annotated[
         bool,
         typer.Option(
@@ -210,7 +216,13 @@ def new(
     from tierup.scaffold import create_project, next_steps
 
     created = create_project(
-        directory, name=name, region=region, workers=not no_workers, redis=not no_redis, force=force
+        directory,
+        name=name,
+        region=region,
+        workers=not no_workers,
+        redis=not no_redis,
+        database=not no_database,
+        force=force,
     )
     typer.echo(next_steps(created))
 

@@ -1,6 +1,6 @@
 """`tierup new` end to end: the projects it writes pass `tierup check --stack prod` and their own tests.
 
-Three projects are generated once for the module (all tiers; --no-workers; --no-redis) and the slow
+Three projects are generated once for the module (all tiers; --no-workers --no-database; --no-redis) and the slow
 offline runs (a `tierup check` and the generated test suite for each) start together in one fixture.
 """
 
@@ -22,11 +22,18 @@ import yaml
 
 from tests.helpers import REPO, run_cli
 from tierup.scaffold.renderer import running_tierup_requirement
-from tierup.settings import ServiceSettings, StackSettings, iter_fields, json_schema, load_settings
+from tierup.settings import (
+    DEFAULT_DATABASE_ENGINE_VERSIONS,
+    ServiceSettings,
+    StackSettings,
+    iter_fields,
+    json_schema,
+    load_settings,
+)
 
 VARIANTS: dict[str, list[str]] = {
     "full": ["--region", "eu-west-1"],
-    "no-workers": ["--name", "web.api-2", "--no-workers"],
+    "no-workers": ["--name", "web.api-2", "--no-workers", "--no-database"],
     "no-redis": ["--no-redis"],
 }
 FOLDERS = {"full": "shop", "no-workers": "web", "no-redis": "jobs_app"}
@@ -144,7 +151,7 @@ def test_generated_project_passes_tierup_check_prod(
     assert report["summary"]["resources"] > 50
 
 
-@pytest.mark.parametrize(("variant", "count"), [("full", 17), ("no-workers", 12), ("no-redis", 15)])
+@pytest.mark.parametrize(("variant", "count"), [("full", 20), ("no-workers", 12), ("no-redis", 18)])
 def test_generated_tests_pass_offline(
     variant: str, count: int, offline_runs: dict[tuple[str, str], subprocess.CompletedProcess[str]]
 ) -> None:
@@ -177,6 +184,33 @@ def test_files_per_variant(variant: str, projects: dict[str, Path]) -> None:
         compile(path.read_text(), str(path), "exec")  # every generated Python file parses
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_sample_app_reads_database_url_only_with_a_database(
+    variant: str, projects: dict[str, Path]
+) -> None:
+    app = projects[variant] / "app"
+    database = variant != "no-workers"
+    server, connections = (app / "server.py").read_text(), (app / "connections.py").read_text()
+    assert ('"/health/database"' in server) == database
+    assert ('os.environ.get("DATABASE_URL")' in connections) == database
+    assert (
+        bool(re.search(r"(?m)^psycopg\[binary\]==\d+\.\d+\.\d+$", (app / "requirements.txt").read_text()))
+        == database
+    )
+    compose = yaml.safe_load((app / "compose.yaml").read_text())
+    assert ("postgres" in compose["services"]) == database
+    assert ("postgres" in compose["services"]["web"].get("depends_on", [])) == database
+    if database:  # locally the same variables as on AWS, pointed at the compose service
+        env = compose["services"]["web"]["environment"]
+        assert (
+            env["DATABASE_URL"] == "postgresql://app@postgres:5432/app" and env["DATABASE_HOST"] == "postgres"
+        )
+        postgres = compose["services"]["postgres"]
+        major = DEFAULT_DATABASE_ENGINE_VERSIONS["postgres"]
+        assert postgres["image"] == f"postgres:{major}-alpine"  # the engine version RDS runs by default
+        assert postgres["ports"] == ["127.0.0.1:5432:5432"]
+
+
 def test_pulumi_yaml_is_a_python_project_and_a_template(projects: dict[str, Path]) -> None:
     for variant, project in projects.items():
         data = yaml.safe_load((project / "Pulumi.yaml").read_text())
@@ -207,6 +241,7 @@ def test_stack_files_validate_and_show_every_setting_at_its_preset(projects: dic
             assert (settings.environment, settings.region) == (environment, REGIONS[variant])
             assert (settings.redis is None) == (variant == "no-redis")
             assert (settings.workers == {}) == (settings.queues == {}) == (variant == "no-workers")
+            assert (settings.database is None) == (variant == "no-workers")  # --no-database goes with it
             for top in iter_fields(StackSettings, recurse=False):
                 key = f"tierup:{top.key}"
                 if top.section is None or key not in config or not hasattr(top.section, "presets"):

@@ -138,12 +138,39 @@ def test_a_folder_where_a_file_goes_is_refused_before_anything_moves(tmp_path: P
 
 
 def test_the_smallest_project_renders_and_validates() -> None:
-    files = render_project(ScaffoldOptions(name="tiny", workers=False, redis=False))
+    files = render_project(ScaffoldOptions(name="tiny", workers=False, redis=False, database=False))
     assert "app/worker.py" not in files and "app/elasticmq.conf" not in files
     for path, text in files.items():
         if path.endswith(".py"):
             compile(text, path, "exec")
     for environment in ("dev", "staging", "prod"):
         config = yaml.safe_load(files[f"stacks/Pulumi.{environment}.yaml"])["config"]
-        assert not {"tierup:redis", "tierup:queues", "tierup:workers", "tierup:schedules"} & config.keys()
-    assert "boto3" not in files["app/requirements.txt"] and "redis" not in files["app/requirements.txt"]
+        assert not {
+            "tierup:redis",
+            "tierup:database",
+            "tierup:queues",
+            "tierup:workers",
+            "tierup:schedules",
+        } & (config.keys())
+    requirements = files["app/requirements.txt"]
+    assert "boto3" not in requirements and "redis" not in requirements and "psycopg" not in requirements
+    assert "DATABASE" not in files["app/connections.py"] + files["app/server.py"] + files["app/compose.yaml"]
+    assert "postgres" not in files["app/compose.yaml"] and "database" not in files["tests/test_app.py"]
+
+
+@pytest.mark.parametrize(("workers", "redis"), [(True, True), (False, False)])
+def test_a_database_reaches_the_stacks_and_the_sample_app(workers: bool, redis: bool) -> None:
+    files = render_project(ScaffoldOptions(name="shop", workers=workers, redis=redis))
+    for environment in ("dev", "staging", "prod"):
+        assert "tierup:database" in yaml.safe_load(files[f"stacks/Pulumi.{environment}.yaml"])["config"]
+    for path in ("app/connections.py", "app/server.py", "tests/test_app.py"):
+        compile(files[path], path, "exec")
+    assert "import psycopg" in files["app/connections.py"]
+    assert "/health/database" in files["app/server.py"] and "DATABASE_URL" in files["tests/test_app.py"]
+    compose = yaml.safe_load(files["app/compose.yaml"])
+    assert compose["services"]["postgres"]["environment"]["POSTGRES_HOST_AUTH_METHOD"] == "trust"
+    assert compose["services"]["web"]["depends_on"] == [
+        *(["redis"] if redis else []),
+        "postgres",
+        *(["sqs"] if workers else []),
+    ]

@@ -323,7 +323,7 @@ def test_valkey_starts_at_7_2(load, error):
     [
         (
             {"engineVersion": "8.0"},
-            "engineVersion: that is a MySQL version; PostgreSQL versions on RDS start with 12, 13, 14, 15, 16, 17"
+            "engineVersion: that is a MySQL version; PostgreSQL versions on RDS start with 13, 14, 15, 16, 17"
             " (got '8.0')",
         ),
         (
@@ -333,7 +333,7 @@ def test_valkey_starts_at_7_2(load, error):
         ),
         (
             {"engineVersion": "9.6"},
-            "engineVersion: PostgreSQL versions on RDS start with 12, 13, 14, 15, 16, 17 (got '9.6')",
+            "engineVersion: PostgreSQL versions on RDS start with 13, 14, 15, 16, 17 (got '9.6')",
         ),
         ({"storageGb": 200, "maxStorageGb": 100}, "maxStorageGb: must be ≥ storageGb (100 < 200)"),
         (

@@ -475,6 +475,7 @@ SECRET_VALUES = (
 RESERVED_ENV = frozenset({
     "QUEUE_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_TLS", "REDIS_AUTH_TOKEN", "DATABASE_HOST",
     "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER", "DATABASE_PASSWORD", "DATABASE_URL",
+    "DATABASE_SECRET_ARN",
 })  # fmt: skip
 #: Total size of one tier's plain env (names and values): it travels in user data, limited to 16 KB.
 ENV_MAX_BYTES = 8192

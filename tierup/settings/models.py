@@ -81,7 +81,7 @@ DEFAULT_ENGINE_VERSIONS: dict[str, str] = {"valkey": "8.0", "redis": "7.1"}
 #: RDS engine versions: the default, and the major versions RDS offers (a version must start with one).
 DEFAULT_DATABASE_ENGINE_VERSIONS: dict[str, str] = {"postgres": "16", "mysql": "8.0"}
 DATABASE_MAJOR_VERSIONS: dict[str, tuple[str, ...]] = {
-    "postgres": ("12", "13", "14", "15", "16", "17"),
+    "postgres": ("13", "14", "15", "16", "17"),
     "mysql": ("5.7", "8.0", "8.4"),
 }
 _ENGINE_TITLE = {"postgres": "PostgreSQL", "mysql": "MySQL"}
@@ -631,6 +631,11 @@ class RedisSettings(Section):
         return self
 
 
+def _storage_headroom_ok(storage_gb: int, ceiling: int) -> bool:
+    """RDS storage autoscaling needs a ceiling at least 10% above the storage, or equal to it (off)."""
+    return ceiling == storage_gb or ceiling * 10 >= storage_gb * 11
+
+
 class DatabaseSettings(Section):
     """A managed RDS database (PostgreSQL or MySQL) in the private subnets, encrypted, backed up, Multi-AZ
     per environment, its master password managed by RDS in Secrets Manager.
@@ -648,8 +653,8 @@ class DatabaseSettings(Section):
     )
     storage_gb: int = field("Allocated gp3 storage in GiB.", default=20, ge=20, le=65536)
     max_storage_gb: int = field(
-        "Storage autoscaling ceiling in GiB (at least storageGb; equal turns autoscaling off).",
-        derived="5 times storageGb, at most 65536",
+        "Storage autoscaling ceiling in GiB: at least 10% above storageGb, or equal to it to turn autoscaling off.",
+        derived="5 times storageGb, at most 65536 (storageGb when that is under +10%)",
         ge=20,
         le=65536,
     )
@@ -693,9 +698,24 @@ class DatabaseSettings(Section):
                 "engineVersion",
             )
         if self.max_storage_gb is None:
-            self.max_storage_gb = min(5 * self.storage_gb, 65536)
+            ceiling = min(5 * self.storage_gb, 65536)
+            self.max_storage_gb = (
+                ceiling if _storage_headroom_ok(self.storage_gb, ceiling) else self.storage_gb
+            )
         if self.max_storage_gb < self.storage_gb:
             raise Problem(f"must be ≥ storageGb ({self.max_storage_gb} < {self.storage_gb})", "maxStorageGb")
+        if not _storage_headroom_ok(self.storage_gb, self.max_storage_gb):
+            raise Problem(
+                f"must be at least 10% above storageGb ({self.max_storage_gb} < {-(-self.storage_gb * 11 // 10)}),"
+                f" or equal to it ({self.storage_gb}) to turn storage autoscaling off",
+                "maxStorageGb",
+            )
+        if self.read_replicas and self.backup_retention_days == 0:
+            raise Problem(
+                "need automated backups (RDS makes replicas from them); set backupRetentionDays to 1 or more,"
+                " or readReplicas to 0",
+                "readReplicas",
+            )
         if self.engine == "mysql" and self.performance_insights and self.instance_class in _MYSQL_NO_INSIGHTS:
             raise Problem(
                 f"RDS for MySQL has no Performance Insights on {self.instance_class}; use db.t4g.medium or larger,"
@@ -827,7 +847,8 @@ CROSS_FIELD_RULES: tuple[str, ...] = (
     " in the stack's region (or use `build`, which pushes to ECR); instances reach AWS through VPC endpoints.",
     "`tierup:redis`: `replicas` + 1 ≤ `tierup:network.azCount`, so every node lands in its own AZ;"
     " `engineVersion` is at least 7.2 for `engine: valkey`.",
-    "`tierup:database`: `readReplicas` + 1 ≤ `tierup:network.azCount`; `maxStorageGb` ≥ `storageGb`; `engineVersion`"
+    "`tierup:database`: `readReplicas` + 1 ≤ `tierup:network.azCount` and need `backupRetentionDays` ≥ 1;"
+    " `maxStorageGb` is `storageGb` or at least 10% above it; `engineVersion`"
     " is a version of `engine`; `instanceClass` starts with `db.`; MySQL has no `performanceInsights` on micro and"
     " small burstable classes.",
     "`tierup:alarms.queueAgeSeconds` is below every queue's `retentionDays`, or messages expire before the alarm fires.",
