@@ -854,7 +854,7 @@ CROSS_FIELD_RULES: tuple[str, ...] = (
     "`tierup:alarms.queueAgeSeconds` is below every queue's `retentionDays`, or messages expire before the alarm fires.",
 )
 
-_OPTIONAL_TIER = "Built only when present; {} builds it with the presets."
+_OPTIONAL_TIER = "Built only when present; an empty block (`{}`) builds it with the presets."
 _MAP_LIMITS = {"services": (1, 10), "queues": (0, 10), "workers": (0, 10), "schedules": (0, 20)}
 
 #: Old single-object keys and what replaced them.
