@@ -583,7 +583,9 @@ def _master_secret(m: AwsMocks, urn: str, i: dict[str, Any]) -> list[dict[str, A
 def _rds_instance(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Instances: ``id`` is the DBI resource id (pulumi-aws v6+), ``identifier`` the name."""
     ident = i.get("identifier") or name
-    port = i.get("port") or _RDS_PORTS.get(str(i.get("engine") or "postgres"), 5432)
+    port = int(
+        i.get("port") or _RDS_PORTS.get(str(i.get("engine") or "postgres"), 5432)
+    )  # the wire gives floats
     resource_id = "db-" + _hex(urn, 26).upper()
     out = {
         "identifier": ident,
@@ -607,7 +609,7 @@ def _rds_instance(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[
 @_builds("aws:rds/cluster:Cluster")
 def _rds_cluster(m: AwsMocks, urn: str, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     ident = i.get("clusterIdentifier") or name
-    port = i.get("port") or _RDS_PORTS.get(str(i.get("engine") or "aurora-postgresql"), 5432)
+    port = int(i.get("port") or _RDS_PORTS.get(str(i.get("engine") or "aurora-postgresql"), 5432))
     return ident, {
         "clusterIdentifier": ident,
         "arn": m.arn("rds", f"cluster:{ident}"),
