@@ -183,6 +183,14 @@ def new(
         bool, typer.Option("--no-workers", help="No queue and no worker pool.", metavar="")
     ] = False,
     no_redis: Annotated[bool, typer.Option("--no-redis", help="No Redis cache.", metavar="")] = False,
+    domain: Annotated[
+        str | None,
+        typer.Option(
+            "--domain",
+            help="Domain prod serves over HTTPS, e.g. shop.example.com (staging: staging.<domain>); "
+            "its Route 53 zone must exist. Default: a placeholder under example.com to replace.",
+        ),
+    ] = None,
     force: Annotated[
         bool,
         typer.Option(
@@ -196,7 +204,13 @@ def new(
     from tierup.scaffold import create_project, next_steps
 
     created = create_project(
-        directory, name=name, region=region, workers=not no_workers, redis=not no_redis, force=force
+        directory,
+        name=name,
+        region=region,
+        workers=not no_workers,
+        redis=not no_redis,
+        domain=domain,
+        force=force,
     )
     typer.echo(next_steps(created))
 
