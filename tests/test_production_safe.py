@@ -301,3 +301,20 @@ def test_a_prod_stack_with_a_domain_passes_its_check(domain_stacks: dict) -> Non
     assert not report.mandatory, report.render_text()
     assert "alb-https" not in {v.policy for v in report.violations}
     assert "alb-waf" in {v.policy for v in domain_stacks["nowaf"].check().violations}
+
+
+def test_a_config_built_service_rolls_back_on_alarms_that_exist_on_its_target_group(
+    domain_stacks: dict,
+) -> None:
+    """tierup.build creates the Alarms after the services; the names the ASG was given are the ones it made."""
+    prod = domain_stacks["prod"]
+    asg = prod.one(type="aws:autoscaling/group:Group", component="web")
+    preferences = asg.inputs["instanceRefresh"]["preferences"]
+    assert preferences["autoRollback"] is True
+    names = preferences["alarmSpecification"]["alarms"]
+    assert names == ["shop-prod-web-5xx-rate", "shop-prod-web-unhealthy-hosts"]
+    target_group = prod.one(type="aws:lb/targetGroup:TargetGroup", component="web")
+    alarms = {a.inputs["name"]: a for a in prod.resources(type="aws:cloudwatch/metricAlarm:MetricAlarm")}
+    for name in names:
+        assert target_group.outputs["arnSuffix"] in json.dumps(alarms[name].inputs), name
+        assert alarms[name].inputs["alarmActions"], name
