@@ -250,8 +250,10 @@ class Alarms(TierComponent):
         statistic: str | None = None,
         extended_statistic: str | None = None,
         queries: list[dict[str, Any]] | None = None,
+        alarm_name: str | None = None,
     ) -> aws.cloudwatch.MetricAlarm:
-        """One alarm that notifies the topic on ALARM and on OK (key ``alarm``)."""
+        """One alarm that notifies the topic on ALARM and on OK (key ``alarm``); ``alarm_name`` fixes its
+        AWS name (default: auto-named)."""
         args: dict[str, Any] = {
             "alarm_description": description,
             "comparison_operator": comparison,
@@ -263,6 +265,8 @@ class Alarms(TierComponent):
             "ok_actions": [self.topic.arn],
             "tags": tags(logical),
         }
+        if alarm_name is not None:
+            args["name"] = alarm_name
         if queries is not None:
             args["metric_queries"] = queries
         else:
@@ -309,6 +313,8 @@ class Alarms(TierComponent):
             f"More than {self._args.error_rate_percent:g}% of requests to service {name} end in a 5xx",
             dims,
             ["HTTPCode_Target_5XX_Count"],
+            # the tier's instance refresh rolls back on these two: their names were fixed in advance
+            alarm_name=app.rollback_alarm_names.error_rate,
         )
         seconds = self._args.latency_p99_seconds
         self._alarm(
@@ -333,6 +339,7 @@ class Alarms(TierComponent):
             metric="UnHealthyHostCount",
             dimensions=dims,
             statistic="Maximum",
+            alarm_name=app.rollback_alarm_names.unhealthy_hosts,
         )
         self._graph(
             "requests and 5xx",
@@ -521,7 +528,12 @@ class Alarms(TierComponent):
         )
 
     def _error_rate(
-        self, logical: str, description: str, dims: dict[str, pulumi.Input[str]], errors: list[str]
+        self,
+        logical: str,
+        description: str,
+        dims: dict[str, pulumi.Input[str]],
+        errors: list[str],
+        alarm_name: str | None = None,
     ) -> None:
         """5xx responses (``errors``, summed) as a % of requests, under ``dims``."""
 
@@ -556,6 +568,7 @@ class Alarms(TierComponent):
                     "return_data": True,
                 },
             ],
+            alarm_name=alarm_name,
         )
 
     def _watch_database(self, db: Database) -> None:

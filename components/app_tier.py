@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import pulumi
 import pulumi_aws as aws
@@ -81,14 +81,51 @@ class AppTierArgs:
     """Queues this tier may send to: each grants its role ``sqs:SendMessage`` on that queue only and adds
     ``<QUEUE>_QUEUE_URL`` to the env, before any instance starts (default none)."""
 
-    health_check_grace_period_seconds: int = 300
-    """Seconds after launch before ELB health checks can mark an instance unhealthy (default 300)."""
+    startup_seconds: int = 60
+    """Seconds the service needs after its container starts before it answers health checks (default 60);
+    the health-check grace period is the boot allowance plus this."""
+
+    stop_timeout_seconds: int = 30
+    """Seconds between SIGTERM and SIGKILL when the container stops (default 30); the target group's
+    deregistration delay is shorter, so in-flight requests finish before the container is killed."""
+
+    health_check_grace_period_seconds: int | None = None
+    """Seconds after launch before ELB health checks can mark an instance unhealthy (default: the boot
+    allowance, 120 s, plus ``startup_seconds``)."""
+
+    ami_id: str | None = None
+    """``"ami-..."`` pins the AMI (change it to roll the fleet), ``"resolve:ssm:<parameter>"`` resolves at
+    each launch (no automatic rollback then); default: the latest AL2023 AMI when the template is created,
+    then kept."""
+
+    rollback_on_alarms: bool = True
+    """An instance refresh fails and rolls back when the tier's target-group alarms
+    (:attr:`AppTier.rollback_alarm_names`) fire (default on). They are created by the
+    :class:`~tierup.components.Alarms` that watches this tier: turn this off for a tier no ``Alarms``
+    watches, or AWS refuses to start the refresh."""
 
     log_retention_days: int = 30
     """Days the container log group keeps events (default 30)."""
 
     transform: Transforms | None = None
     """Adjust any child's args, keyed by the names in :attr:`AppTier.TRANSFORMABLE` (default none)."""
+
+
+class RollbackAlarmNames(NamedTuple):
+    """The CloudWatch alarm names an app tier's instance refresh rolls back on (deterministic, known
+    before any alarm exists)."""
+
+    error_rate: str
+    """The target group's 5xx responses (``HTTPCode_Target_5XX_Count``) as a % of requests."""
+
+    unhealthy_hosts: str
+    """The target group's ``UnHealthyHostCount``."""
+
+
+def rollback_alarm_names(project: str, stack: str, tier: str) -> RollbackAlarmNames:
+    """Names unique per account and region: ``<project>-<stack>-<tier>-5xx-rate`` / ``-unhealthy-hosts``."""
+    prefix = f"{project}-{stack}-{tier}"
+    return RollbackAlarmNames(f"{prefix}-5xx-rate", f"{prefix}-unhealthy-hosts")
 
 
 class AppTier(TierComponent):
@@ -113,6 +150,17 @@ class AppTier(TierComponent):
         ))
         cache.allow_from(api)                   # its own security group reaches Redis, nobody else's
 
+    **Deploys roll back.** A change to the launch template starts an instance refresh that skips
+    instances already matching, pauses at checkpoints and rolls back automatically when it fails or
+    when one of the tier's own alarms fires: the 5xx rate and the unhealthy hosts of *its* target group.
+    The Auto Scaling group needs those alarm names when it is created, but the ``Alarms`` component is
+    created after the tiers (it takes them), so the names are fixed in advance instead of read from
+    it: :attr:`rollback_alarm_names` is ``<project>-<stack>-<tier>-5xx-rate`` and
+    ``...-unhealthy-hosts``, and ``Alarms`` gives exactly these names to the two alarms it creates on
+    this tier's target group (the ones that page, so no second pair of alarms and every alarm notifies).
+    The target group's deregistration delay (``stop_timeout_seconds`` - 10) ends before the container's
+    stop timeout, and the ELB health-check grace is the boot allowance plus ``startup_seconds``.
+
     **Cost**: two t4g.small instances about $24.50/month (on demand, us-east-1) plus 20 GB gp3 each
     ($1.60/month), detailed monitoring ($2.10/month per instance) and CloudWatch Logs ingestion
     ($0.50/GB). The target group, listener rule, ASG, roles and scaling policies are free.
@@ -131,6 +179,8 @@ class AppTier(TierComponent):
     scaling_policies: list[aws.autoscaling.Policy]
     load_balancer: LoadBalancer
     tier_name: str
+    rollback_alarm_names: RollbackAlarmNames
+    """The alarms an instance refresh rolls back on (created by the ``Alarms`` watching this tier)."""
     route: Route
     """Its route on the listener: hosts, paths and the priority (given or assigned)."""
     priority: int
@@ -145,8 +195,9 @@ class AppTier(TierComponent):
         self.load_balancer = args.load_balancer
         self.tier_name = name
         self.min_size, self.max_size, self.port = args.min_size, args.max_size, args.port
+        self.rollback_alarm_names = rollback_alarm_names(pulumi.get_project(), pulumi.get_stack(), name)
         group = self._create_instances()
-        self.target_group = self._create_target_group()
+        self.target_group = self._create_target_group(group.deregistration_delay_seconds)
         self.listener_rule = self._route()
         ingress = self._admit_load_balancer()
         grants = [queue.grant_send(self) for queue in args.sends_to]
@@ -154,6 +205,8 @@ class AppTier(TierComponent):
             target_group_arns=[self.target_group.arn],
             health_check_type="ELB",
             health_check_grace_period_seconds=args.health_check_grace_period_seconds,
+            rollback_alarm_names=list(self.rollback_alarm_names) if args.rollback_on_alarms else (),
+            deregistration_delay_seconds=group.deregistration_delay_seconds,
             depends_on=[self.listener_rule, *ingress, *grants],
         )
         self.scaling_policies = self._create_scaling_policies()
@@ -183,8 +236,11 @@ class AppTier(TierComponent):
                     env=sending_env(args.sends_to, args.env),
                     secrets=args.secrets,
                     port=args.port,
+                    stop_timeout_seconds=args.stop_timeout_seconds,
+                    startup_seconds=args.startup_seconds,
                 ),
                 instance_type=args.instance_type,
+                ami_id=args.ami_id,
                 min_size=args.min_size,
                 max_size=args.max_size,
                 desired_capacity=args.desired_capacity,
@@ -199,7 +255,7 @@ class AppTier(TierComponent):
         self.launch_template = group.launch_template
         return group
 
-    def _create_target_group(self) -> aws.lb.TargetGroup:
+    def _create_target_group(self, deregistration_delay_seconds: int) -> aws.lb.TargetGroup:
         args = self._args
         return self.child(
             "target_group",
@@ -210,7 +266,7 @@ class AppTier(TierComponent):
                 "port": args.port,
                 "protocol": "HTTP",
                 "target_type": "instance",
-                "deregistration_delay": 30,
+                "deregistration_delay": deregistration_delay_seconds,
                 "health_check": {
                     "enabled": True,
                     "protocol": "HTTP",

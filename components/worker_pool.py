@@ -80,6 +80,15 @@ class WorkerPoolArgs:
     log_retention_days: int = 30
     """Days the container log group keeps events (default 30)."""
 
+    startup_seconds: int = 60
+    """Seconds the worker needs after its container starts (default 60); a worker whose container is not
+    running after the boot allowance plus this marks itself unhealthy."""
+
+    ami_id: str | None = None
+    """``"ami-..."`` pins the AMI (change it to roll the pool), ``"resolve:ssm:<parameter>"`` resolves at
+    each launch (no automatic rollback then); default: the latest AL2023 AMI when the template is created,
+    then kept."""
+
     transform: Transforms | None = None
     """Adjust any child's args, keyed by the names in :attr:`WorkerPool.TRANSFORMABLE` (default none)."""
 
@@ -172,8 +181,10 @@ class WorkerPool(TierComponent):
                     env=env,
                     secrets=args.secrets,
                     stop_timeout_seconds=self.job_timeout_seconds,
+                    startup_seconds=args.startup_seconds,
                 ),
                 instance_type=args.instance_type,
+                ami_id=args.ami_id,
                 min_size=args.min_size,
                 max_size=args.max_size,
                 log_retention_days=args.log_retention_days,

@@ -162,7 +162,11 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
         f"{prefix}-lb",
         LoadBalancerArgs(
             network=network,
+            domain=lb.domain,
+            hosted_zone=lb.hosted_zone,
             certificate_arn=lb.certificate_arn,
+            waf=lb.waf,
+            rate_limit_per_5_minutes=lb.rate_limit_per_5_minutes,
             idle_timeout_seconds=lb.idle_timeout_seconds,
             deletion_protection=lb.deletion_protection,
             access_logs=lb.access_logs,

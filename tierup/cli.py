@@ -203,6 +203,14 @@ def new(
             "--no-database", help="No database (the sample app then keeps no visit count).", metavar=""
         ),
     ] = False,
+    domain: Annotated[
+        str | None,
+        typer.Option(
+            "--domain",
+            help="Domain prod serves over HTTPS, e.g. shop.example.com (staging: staging.<domain>); "
+            "its Route 53 zone must exist. Default: a placeholder under example.com to replace.",
+        ),
+    ] = None,
     force: Annotated[
         bool,
         typer.Option(
@@ -222,6 +230,7 @@ def new(
         workers=not no_workers,
         redis=not no_redis,
         database=not no_database,
+        domain=domain,
         force=force,
     )
     typer.echo(next_steps(created))

@@ -38,7 +38,12 @@ network = Network("net", NetworkArgs(az_count=3, nat="per-az", flow_logs=True))
 lb = LoadBalancer(
     "lb",
     LoadBalancerArgs(
-        network=network, certificate_arn=CERTIFICATE, access_logs=True, deletion_protection=True, protect=True
+        network=network,
+        certificate_arn=CERTIFICATE,
+        waf=True,
+        access_logs=True,
+        deletion_protection=True,
+        protect=True,
     ),
 )
 cache = RedisCache(

@@ -12,7 +12,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pytest
-from tierup.components.app_tier import AppTier, AppTierArgs
+from tierup.components.alarms import Alarms, AlarmsArgs
+from tierup.components.app_tier import AppTier, AppTierArgs, rollback_alarm_names
 from tierup.components.compute import INSTANCE_GROUP_KEYS
 from tierup.components.load_balancer import LoadBalancer, LoadBalancerArgs
 from tierup.components.network import Network, NetworkArgs
@@ -108,7 +109,7 @@ def web() -> Evaluation:
 def test_target_group_checks_health_on_the_path(web: Evaluation) -> None:
     (tg,) = of(web, TG)
     assert (tg.inputs["port"], tg.inputs["protocol"], tg.inputs["targetType"]) == (8080, "HTTP", "instance")
-    assert tg.inputs["deregistrationDelay"] == 30
+    assert tg.inputs["deregistrationDelay"] == 20  # the container's stop timeout (30 s) less 10
     check = tg.inputs["healthCheck"]
     assert check["enabled"] is True
     assert (check["path"], check["matcher"], check["port"]) == ("/health", "200-399", "traffic-port")
@@ -153,9 +154,9 @@ def test_group_is_in_the_target_group_with_elb_health_checks(web: Evaluation) ->
     (asg,), (tg,) = of(web, ASG), of(web, TG)
     assert asg.inputs["targetGroupArns"] == [tg.id]
     assert asg.inputs["healthCheckType"] == "ELB"
-    assert asg.inputs["healthCheckGracePeriod"] == 300
+    assert asg.inputs["healthCheckGracePeriod"] == 180  # boot allowance 120 s + start-up 60 s
     (admin,) = of(web, ASG, "admin")
-    assert admin.inputs["healthCheckGracePeriod"] == 120
+    assert admin.inputs["healthCheckGracePeriod"] == 120  # given
 
 
 def test_sizes_and_desired_capacity(web: Evaluation) -> None:
@@ -397,3 +398,123 @@ def test_two_tiers_with_the_same_routes_are_refused() -> None:
             AppTier(name, AppTierArgs(network=network, load_balancer=lb, image="x:1"))
 
     refused(build, "routes 'a' and 'b' match the same requests")
+
+
+# ---- deploys that roll back --------------------------------------------------------------------------
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+
+@pytest.fixture(scope="module")
+def watched() -> Evaluation:
+    """Two tiers watched by one Alarms component (created after them, as tierup.build does), one with a
+    slow start and a long stop timeout, plus an unwatched tier that opts out of alarm rollback."""
+
+    def build(network: Network, lb: LoadBalancer) -> None:
+        web = AppTier("web", AppTierArgs(network=network, load_balancer=lb, image="nginx"))
+        api = AppTier(
+            "api",
+            AppTierArgs(
+                network=network,
+                load_balancer=lb,
+                image="acme/api:2",
+                host_patterns=["api.example.com"],
+                startup_seconds=200,
+                stop_timeout_seconds=90,
+                ami_id="ami-0123456789abcdef0",
+            ),
+        )
+        AppTier(
+            "lonely",
+            AppTierArgs(
+                network=network,
+                load_balancer=lb,
+                image="nginx",
+                host_patterns=["lonely.example.com"],
+                rollback_on_alarms=False,
+            ),
+        )
+        Alarms("ops", AlarmsArgs(emails=["oncall@example.com"], app_tiers=[web, api]))
+
+    return evaluate(build)
+
+
+def _refresh(ev: Evaluation, tier: str) -> dict[str, Any]:
+    (asg,) = of(ev, ASG, tier)
+    return asg.inputs["instanceRefresh"]["preferences"]
+
+
+def _target_groups(alarm: Any) -> set[str]:
+    """The TargetGroup dimension(s) an alarm reads, directly or in its metric queries."""
+    found = {alarm.inputs.get("dimensions", {}).get("TargetGroup")}
+    for query in alarm.inputs.get("metricQueries", []):
+        found.add(query.get("metric", {}).get("dimensions", {}).get("TargetGroup"))
+    return found - {None}
+
+
+def test_refresh_skips_matching_pauses_at_checkpoints_and_rolls_back(watched: Evaluation) -> None:
+    for tier in ("web", "api"):
+        preferences = _refresh(watched, tier)
+        assert preferences["autoRollback"] is True
+        assert preferences["skipMatching"] is True
+        assert preferences["checkpointPercentages"] == [50, 100]
+        assert int(preferences["checkpointDelay"]) > 0
+
+
+@pytest.mark.parametrize("tier", ["web", "api"])
+def test_refresh_rolls_back_on_its_own_target_groups_alarms(watched: Evaluation, tier: str) -> None:
+    names = _refresh(watched, tier)["alarmSpecification"]["alarms"]
+    assert names == [f"t-prod-{tier}-5xx-rate", f"t-prod-{tier}-unhealthy-hosts"]
+    assert names == list(rollback_alarm_names("t", "prod", tier))
+    (tg,) = of(watched, TG, tier)
+    alarms = {a.inputs.get("name"): a for a in watched.find(type=ALARM)}
+    topic = watched.one(type="aws:sns/topic:Topic")
+    for name in names:
+        alarm = alarms[name]  # exists in the stack, under exactly that name
+        assert _target_groups(alarm) == {tg.outputs["arnSuffix"]}  # on this service's target group only
+        assert alarm.inputs["alarmActions"] == [topic.id]  # and it pages (alarm-has-actions)
+    metrics = json.dumps(alarms[names[0]].inputs["metricQueries"])
+    assert "HTTPCode_Target_5XX_Count" in metrics
+    assert alarms[names[1]].inputs["metricName"] == "UnHealthyHostCount"
+
+
+def test_each_rollback_name_is_one_alarm_and_others_keep_auto_names(watched: Evaluation) -> None:
+    names = [a.inputs["name"] for a in watched.find(type=ALARM)]
+    fixed = [*rollback_alarm_names("t", "prod", "web"), *rollback_alarm_names("t", "prod", "api")]
+    assert all(names.count(name) == 1 for name in fixed)
+    assert not any(name.startswith("t-prod-lonely-") for name in names)  # unwatched: no alarm claimed
+    assert len([n for n in names if n.startswith("t-prod-")]) == 4
+
+
+def test_a_tier_may_opt_out_of_alarm_rollback(watched: Evaluation) -> None:
+    preferences = _refresh(watched, "lonely")
+    assert "alarmSpecification" not in preferences
+    assert preferences["autoRollback"] is True  # a failed refresh still rolls back
+
+
+def test_deregistration_delay_ends_before_the_container_is_killed(watched: Evaluation) -> None:
+    for tier, stop in (("web", 30), ("api", 90)):
+        (tg,), (lt,) = of(watched, TG, tier), of(watched, LT, tier)
+        script = base64.b64decode(wire.plain(lt.inputs["userData"])).decode()
+        assert f"--stop-timeout {stop}" in script
+        assert 0 <= tg.inputs["deregistrationDelay"] < stop
+        assert tg.inputs["deregistrationDelay"] == stop - 10
+
+
+def test_health_check_grace_follows_the_service_start_up(watched: Evaluation) -> None:
+    (web,), (api,) = of(watched, ASG, "web"), of(watched, ASG, "api")
+    assert web.inputs["healthCheckGracePeriod"] == 120 + 60
+    assert api.inputs["healthCheckGracePeriod"] == 120 + 200
+
+
+def test_a_pinned_ami_is_the_templates(watched: Evaluation) -> None:
+    (api,), (web,) = of(watched, LT, "api"), of(watched, LT, "web")
+    assert api.inputs["imageId"] == "ami-0123456789abcdef0"
+    assert web.inputs["imageId"].startswith("ami-") and web.inputs["imageId"] != api.inputs["imageId"]
+
+
+def test_a_stop_timeout_too_short_for_any_delay_is_refused() -> None:
+    def build(network: Network, lb: LoadBalancer) -> None:
+        AppTier("web", AppTierArgs(network=network, load_balancer=lb, image="nginx", stop_timeout_seconds=0))
+
+    refused(build, "stop_timeout_seconds must be ≥ 1")

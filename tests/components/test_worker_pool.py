@@ -389,3 +389,21 @@ def test_a_worker_whose_container_stays_down_reports_itself_unhealthy(pool: Eval
     assert pool.one(type=ASG).inputs["healthCheckType"] == "EC2"
     drain = script.index("-drain")
     assert "sleep 5; done" in script[drain:]  # the poll the heartbeat covers
+
+
+def test_start_up_sets_the_grace_and_a_pinned_ami_is_the_templates() -> None:
+    def build(network: Network, queue: Queue) -> None:
+        WorkerPool(
+            "work",
+            WorkerPoolArgs(
+                network=network,
+                queue=queue,
+                image="acme/worker:1",
+                startup_seconds=300,
+                ami_id="ami-0123456789abcdef0",
+            ),
+        )
+
+    ev = evaluate(build)
+    assert ev.one(type=ASG).inputs["healthCheckGracePeriod"] == 120 + 300
+    assert ev.one(type=LT).inputs["imageId"] == "ami-0123456789abcdef0"
