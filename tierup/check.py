@@ -89,6 +89,7 @@ class CheckReport:
     waivers: list[Waiver] = field(default_factory=list)
     suppressed: list[Violation] = field(default_factory=list)  # disabled by a waiver (as found)
     keys: dict[str, str] = field(default_factory=dict)  # "<policy> <urn>" → the config key to edit
+    notes: list[str] = field(default_factory=list)  # what the offline evaluation could not see
 
     def waiver_for(self, v: Violation) -> Waiver | None:
         """The waiver that changed ``v``'s enforcement, if any."""
@@ -129,6 +130,7 @@ class CheckReport:
             "packs": [{"name": p.name, "version": p.version} for p in self.packs],
             "violations": violations,
             "waivers": [w.to_json() for w in self.waivers],
+            "notes": list(self.notes),
             "summary": {
                 "resources": self.resources,
                 "policies": self.policy_count,
@@ -269,6 +271,7 @@ class CheckReport:
                     },
                     "automationDetails": {"id": f"tierup/{self.project}/{self.stack}/"},
                     "results": results,
+                    **({"properties": {"notes": list(self.notes)}} if self.notes else {}),
                 }
             ],
         }
@@ -347,6 +350,7 @@ def run_check(
             waivers=waivers,
             suppressed=suppressed,
             keys=config_keys(evaluation, [*kept, *suppressed], env),
+            notes=list(evaluation.notes),
         )
     finally:
         for pack in packs:

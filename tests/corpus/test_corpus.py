@@ -114,3 +114,29 @@ def test_the_cli_end_to_end(name: str, bare_venv: Path) -> None:
             allowed = {0, 1} if command[0] == "check" else {0}
             assert result.returncode in allowed, result.stderr
             assert "Traceback" not in result.stderr
+
+
+def test_a_multi_language_component_is_noted_in_every_report(bare_venv: Path, tmp_path: Path) -> None:
+    """Its children are not evaluated offline: plan JSON, check JSON and SARIF say so, and so does stderr."""
+    env = {**os.environ, "VIRTUAL_ENV": str(bare_venv)}
+    program = str(PROGRAMS / "apigateway-remote")
+    sarif = tmp_path / "check.sarif"
+    runs = {
+        "plan": ["plan", program, "-s", "dev", "--format", "json"],
+        "check": ["check", program, "-s", "dev", "--format", "json"],
+        "sarif": ["check", program, "-s", "dev", "--format", "sarif", "--output", str(sarif)],
+    }
+    documents = {}
+    for label, args in runs.items():
+        result = subprocess.run(
+            [sys.executable, "-m", "tierup.cli", *args], capture_output=True, text=True, env=env, timeout=120
+        )
+        assert result.returncode in (0, 1), result.stderr
+        assert "note: aws-apigateway:index:RestAPI" in result.stderr
+        documents[label] = json.loads(sarif.read_text() if label == "sarif" else result.stdout)
+    for notes in (
+        documents["plan"]["notes"],
+        documents["check"]["notes"],
+        documents["sarif"]["runs"][0]["properties"]["notes"],
+    ):
+        assert len(notes) == 1 and "children are not evaluated offline" in notes[0]
