@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,19 @@ def test_the_requirement_follows_how_tierup_was_installed(
     direct_url: dict | None, line: str, source: str
 ) -> None:
     assert requirement_for(direct_url, "0.1.0") == (line, source)
+
+
+def test_the_wheel_lists_every_package_of_the_source_tree() -> None:
+    """A package missing from [tool.setuptools].packages is silently left out of the wheel (0.2: settings)."""
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = {Path(folder): package for package, folder in setuptools["package-dir"].items()}
+    found = set()
+    for folder, package in folders.items():
+        for init in (REPO / folder).rglob("__init__.py"):
+            relative = init.parent.relative_to(REPO / folder)
+            if "template" not in relative.parts:
+                found.add(".".join([package, *relative.parts]))
+    assert found - set(setuptools["packages"]) == set()
 
 
 def _dependencies_only(root: Path) -> Path:
