@@ -96,7 +96,7 @@ def test_each_tier_gets_the_connection_and_reads_only_its_secrets(stack: tierup.
         ):
             assert line in script, (tier, line)
         # the password is read at boot from the RDS-managed secret, and the URL filled in with it
-        fetch = rf"DATABASE_PASSWORD=\$\(aws secretsmanager get-secret-value .*--secret-id '?{re.escape(arn)}'? .* password\)"
+        fetch = rf"DATABASE_PASSWORD=\$\(retry aws secretsmanager get-secret-value .*--secret-id '?{re.escape(arn)}'? .* password\)"
         assert re.search(fetch, script), tier
         assert re.search(r"-e DATABASE_PASSWORD \\\n", script) and re.search(r"-e DATABASE_URL \\\n", script)
         assert "postgresql://dbadmin:{DATABASE_PASSWORD}@" in script

@@ -326,7 +326,7 @@ class _Builder:
                             d.link(node_id, ids[0])
 
     def schedules(self) -> None:
-        """EventBridge Scheduler schedules and the queue each one sends to."""
+        """EventBridge Scheduler schedules, the queue each one sends to and the DLQ of its undelivered messages."""
         inv, d = self.inv, self.diagram
         for schedule in inv.of_type("aws:scheduler/schedule:Schedule"):
             name = inv.group_of(schedule).name or schedule.name
@@ -334,9 +334,15 @@ class _Builder:
             node = d.add(
                 Node(self.node_id("schedule", name), f"schedule {name}\n{expression}".rstrip(), "stadium")
             )
-            target = inv.ref((inv.get(schedule, "target") or {}).get("arn"), QUEUE)
+            spec = inv.get(schedule, "target") or {}
+            target = inv.ref(spec.get("arn"), QUEUE)
             if target is not None and target.urn in self.queue_nodes:
                 d.link(node.id, self.queue_nodes[target.urn], "sends")
+            dlq = inv.ref((spec.get("deadLetterConfig") or {}).get("arn"), QUEUE)
+            if dlq is not None and dlq.urn in self.queue_nodes:
+                retries = (spec.get("retryPolicy") or {}).get("maximumRetryAttempts")
+                label = "undelivered" if retries is None else f"after {int(retries)} retries"
+                d.link(node.id, self.queue_nodes[dlq.urn], label, dashed=True)
 
     def standalone(self) -> None:
         """Resources that are a piece of the architecture on their own: functions, services, instances..."""
@@ -563,12 +569,15 @@ _DIMENSION_KINDS = {
     "AutoScalingGroupName": "instances",
     "CacheClusterId": "cache",
     "ReplicationGroupId": "cache",
+    "DBInstanceIdentifier": "databases",
+    "DBClusterIdentifier": "databases",
     "QueueName": "queues",
+    "ScheduleGroup": "schedules",
 }
 
 
 def _watched(inv: Inventory, alarms: list[ResourceRecord]) -> str:
-    """``load balancer, instances, cache, queues`` — what the alarms' dimensions point at."""
+    """``load balancer, instances, cache, databases, queues`` — what the alarms' dimensions point at."""
     kinds: list[str] = []
     for alarm in alarms:
         dimensions = [inv.get(alarm, "dimensions") or {}]

@@ -177,8 +177,13 @@ def test_bad_policy_config_files(tmp_path: Path, text: str, message: str) -> Non
 
 
 def test_an_unknown_policy_name_in_the_config_file_is_an_error_with_a_hint() -> None:
-    with pytest.raises(TierupError, match=r"^f: aa: no policy named 'aa' in pack 'p'; did you mean 'a'\?$"):
+    with pytest.raises(TierupError, match=r"^f: aa: unknown policy in p; did you mean 'a'\?$"):
         reconcile_config(info(), {"aa": {"enforcementLevel": "disabled", "properties": {}}}, file="f")
+    # no close name: the error says how many policies the pack has and where to see them
+    with pytest.raises(
+        TierupError, match=r"^f: zzz: unknown policy in p; p has 2 policies \(tierup check lists them\)$"
+    ):
+        reconcile_config(info(), {"zzz": {"enforcementLevel": "disabled", "properties": {}}}, file="f")
 
 
 RAISING_PACK = """

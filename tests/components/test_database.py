@@ -460,10 +460,17 @@ def test_the_boot_script_reads_the_password_key_and_composes_the_url_on_the_inst
         f"echo '{json.dumps({'username': 'dbadmin', 'password': PASSWORD})}'\n"
     )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    # `sleep` stubbed: a wrong call fails after the script's bounded retries without waiting for them
+    fake_sleep = tmp_path / "sleep"
+    fake_sleep.write_text("#!/bin/sh\nexit 0\n")
+    fake_sleep.chmod(fake_sleep.stat().st_mode | stat.S_IEXEC)
     script = _run_script(user_data)
+    # AWS calls go through the script's own `retry` function (bounded, with backoff): run them with it
+    retry = [line for line in script.splitlines() if line.startswith("retry() {")]
+    assert len(retry) == 1 and script.index(retry[0]) < script.index("DATABASE_PASSWORD=")
     lines = [line for line in script.splitlines() if line.startswith(("DATABASE_", "export DATABASE_"))]
     assert lines == [
-        "DATABASE_PASSWORD=$(aws secretsmanager get-secret-value --region us-east-1 --secret-id "
+        "DATABASE_PASSWORD=$(retry aws secretsmanager get-secret-value --region us-east-1 --secret-id "
         f"'{SECRET_ARN}' --query SecretString --output text | python3 -c "
         "'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' password)",
         "export DATABASE_PASSWORD",
@@ -471,7 +478,7 @@ def test_the_boot_script_reads_the_password_key_and_composes_the_url_on_the_inst
         "export DATABASE_URL",
     ]
     probe = "\n".join(
-        ["set -euo pipefail", *lines, 'printf "%s\\n%s\\n" "$DATABASE_PASSWORD" "$DATABASE_URL"']
+        ["set -euo pipefail", *retry, *lines, 'printf "%s\\n%s\\n" "$DATABASE_PASSWORD" "$DATABASE_URL"']
     )
     result = subprocess.run(
         ["bash", "-c", probe],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ def reference_copy(directory: Path, stack: str, extra: str) -> Path:
     (directory / "stacks").mkdir()
     shutil.copy(REPO / "Pulumi.yaml", directory / "Pulumi.yaml")
     shutil.copy(REPO / "stacks" / "__main__.py", directory / "stacks" / "__main__.py")
+    # the virtualenv Pulumi.yaml names: the one running the tests (no missing-virtualenv warning)
+    (directory / ".venv").symlink_to(sys.prefix, target_is_directory=True)
     text = (REPO / "stacks" / f"Pulumi.{stack}.yaml").read_text()
     (directory / "stacks" / f"Pulumi.{stack}.yaml").write_text(text + extra)
     return directory
@@ -94,6 +97,11 @@ def report(runs: dict[str, subprocess.CompletedProcess[str]], name: str) -> dict
 
 def lines_of(report: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     return {(t["tier"], line["item"]): line for t in report["tiers"] for line in t["lines"]}
+
+
+def named_lines_of(report: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Lines keyed by the tier's label (``app web``), for stacks with several tiers of a kind."""
+    return {(t["label"], line["item"]): line for t in report["tiers"] for line in t["lines"]}
 
 
 @pytest.fixture(scope="module")
@@ -281,11 +289,18 @@ def test_usage_block_changes_the_usage_lines(runs, reference):
     assert lcu["monthly"] == pytest.approx(4 * H * rates["albLcuHour"], abs=0.005)
     nat = got[("network", "NAT gateway data processed")]  # staging: one NAT gateway
     assert nat["monthly"] == pytest.approx(1000 * rates["natGatewayGb"], abs=0.005)
-    sqs = got[("queue", "SQS requests (standard)")]  # 10M messages x 3 requests
-    assert sqs["monthly"] == pytest.approx(30 * rates["sqsStandardPerMillion"], abs=0.005)
+    # 10M messages x 3 requests, shared evenly by the two work queues (the schedule's DLQ is not one)
+    named, named_default = named_lines_of(usage), named_lines_of(reference["staging"])
+    sqs = {label: line for (label, item), line in named.items() if item == "SQS requests (standard)"}
+    assert sorted(sqs) == ["queue emails", "queue images"]
+    for line in sqs.values():
+        assert line["quantity"] == pytest.approx(15)
+        assert line["monthly"] == pytest.approx(15 * rates["sqsStandardPerMillion"], abs=0.005)
     for key in (("load balancer", "ALB capacity units"), ("network", "NAT gateway data processed")):
         assert got[key]["monthly"] != default[key]["monthly"]
-    assert got[("app", "EC2 t4g.small")] == default[("app", "EC2 t4g.small")]
+    for service in ("web", "api"):  # instance hours do not depend on usage
+        key = (f"app {service}", "EC2 t4g.small")
+        assert named[key] == named_default[key]
     assert usage["assumptions"]["natGbPerMonth"] == 1000
 
 

@@ -98,52 +98,115 @@ def chart(runs: dict[str, subprocess.CompletedProcess[str]], name: str) -> Merma
     return Mermaid.parse(result.stdout)
 
 
-def check_tiers(c: Mermaid, zones: list[str], az_count: int | None = None) -> None:
-    """ALB → each service (one node per tier) → cache primary; queue → each worker pool; queue → DLQ; alarms → SNS."""
+def check_tiers(
+    c: Mermaid,
+    zones: list[str],
+    services: dict[str, str],
+    pools: dict[str, tuple[str, int]],
+    az_count: int | None = None,
+) -> None:
+    """ALB → each named service (one node per tier, its route on the edge) → cache primary; each queue → its
+    worker pool and → its DLQ after ``n`` receives; alarms → SNS.
+
+    ``services`` maps a service name to its route label; ``pools`` a worker pool to (its queue, maxReceiveCount).
+    """
     assert sorted(c.zones) == zones
     alb = c.one("ALB ")
     assert c.linked("users", alb, "HTTPS") or c.linked("users", alb, "HTTP")
     primary = c.one("Valkey primary") if c.ids("Valkey") else c.one("Redis primary")
-    queue, dlq = c.one("SQS "), c.one("DLQ ")
-    app, workers = c.one("service "), c.one("worker pool ")
-    assert c.label_of(alb, app) is not None
-    assert c.label_of(app, primary) == ""
-    assert c.label_of(queue, workers) == ""
-    assert f"across {az_count or len(zones)} AZs" in c.labels[app]  # capacity once, for the whole tier
-    assert c.linked(queue, dlq, "after 5 receives", dashed=True)
+    assert len(c.ids("service ")) == len(services)
+    for name, route in services.items():
+        app = c.one(f"service {name}<br/>")
+        assert c.label_of(alb, app) == route, name
+        assert c.label_of(app, primary) == "", name
+        assert f"across {az_count or len(zones)} AZs" in c.labels[app]  # capacity once, for the whole tier
+    assert len(c.ids("worker pool ")) == len(pools)
+    for pool, (queue_name, receives) in pools.items():
+        queue, dlq = c.one(f"SQS {queue_name}"), c.one(f"DLQ {queue_name}-dlq")
+        assert c.label_of(queue, c.one(f"worker pool {pool}<br/>")) == "", pool
+        assert c.linked(queue, dlq, f"after {receives} receives", dashed=True)
     topic = c.one("SNS ")
     assert any(c.linked(alarms, topic, "notify") for alarms in c.ids("CloudWatch alarms"))
     assert any(c.linked(topic, s) for s in c.ids("email: "))
 
 
+def check_reference_bulkheads(c: Mermaid) -> None:
+    """The reference stacks' wiring: each service enqueues only to its sendsTo, the schedule to its queue."""
+    web, api = c.one("service web<br/>"), c.one("service api<br/>")
+    emails, images = c.one("SQS emails"), c.one("SQS images")
+    assert c.linked(web, emails, "enqueue") and c.linked(web, images, "enqueue")
+    assert c.linked(api, images, "enqueue") and c.label_of(api, emails) is None  # api sendsTo: [images]
+    assert c.label_of(emails, c.one("worker pool images<br/>")) is None  # each pool on its own queue
+    assert c.label_of(images, c.one("worker pool emails<br/>")) is None
+    schedule = c.one("schedule nightly-digest<br/>cron(0 3 * * ? *)")
+    assert c.linked(schedule, emails, "sends")
+    assert c.linked(schedule, c.one("DLQ nightly-digest-dlq"), "after 10 retries", dashed=True)
+    for pool in ("emails", "images"):  # the workers use the cache too
+        assert c.label_of(c.one(f"worker pool {pool}<br/>"), c.one("Valkey primary")) == ""
+
+
 def test_prod_has_three_azs_with_every_tier(runs):
     c = chart(runs, "prod")
     zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
-    check_tiers(c, zones)
+    check_tiers(
+        c,
+        zones,
+        {"web": "/*", "api": "api.shop.example.com"},
+        {"emails": ("emails", 5), "images": ("images", 3)},
+    )
+    check_reference_bulkheads(c)
     assert c.labels[c.one("ALB ")] == "ALB prod-lb<br/>internet-facing · 3 AZs"
-    assert c.labels[c.one("service ")].startswith(
-        "service prod-app<br/>t4g.small · 2 to 10 instances across 3 AZs"
+    assert c.linked("users", c.one("ALB "), "HTTPS")
+    assert c.labels[c.one("service web<br/>")] == (
+        "service web<br/>t4g.small · 2 to 10 instances across 3 AZs<br/>5 alarms"
+    )
+    assert c.labels[c.one("service api<br/>")].startswith(
+        "service api<br/>t4g.small · 2 to 6 instances across 3 AZs"
+    )
+    assert c.labels[c.one("worker pool images<br/>")].startswith(
+        "worker pool images<br/>c7g.large · 1 to 12 instances across 3 AZs"
     )
     # the primary and each replica in its own AZ, replicating from the primary
     primary = c.one("Valkey primary", "us-east-1a")
     for n, zone in ((1, "us-east-1b"), (2, "us-east-1c")):
         assert c.linked(primary, c.one(f"Valkey replica {n}", zone), "replicates", dashed=True)
-    # a NAT gateway per AZ; the workers use Redis too; the app sends to the queue
+    # a NAT gateway per AZ
     for zone in zones:
         assert c.linked(c.one("NAT gateway", zone), "internet", "egress")
-    assert c.linked(c.one("worker pool "), c.one("Valkey primary"))
-    assert c.linked(c.one("service "), c.one("SQS "), "enqueue")
+    # the Multi-AZ database: primary and standby in two AZs, every service and pool a client
+    db = c.one("PostgreSQL primary", "us-east-1a")
+    assert c.linked(db, c.one("PostgreSQL standby", "us-east-1b"), "sync standby", dashed=True)
+    for client in ("service web", "service api", "worker pool emails", "worker pool images"):
+        assert c.linked(c.one(f"{client}<br/>"), db), client
+    assert c.linked(c.one("WAF web ACL "), c.one("ALB "), "filters", dashed=True)
     topic = c.one("SNS ")
     assert c.linked(topic, c.one("email: oncall@example.com"))
     assert c.linked(topic, c.one("https: hooks.example.com"))
+    notifying = [i for i in c.ids("CloudWatch alarms") if c.linked(i, topic, "notify")]
+    assert [c.labels[i].split(" on ")[1] for i in notifying] == [
+        "load balancer, instances, cache, databases, queues, schedules"
+    ]
 
 
 def test_dev_has_two_azs_one_nat_instance_and_a_single_cache_node(runs):
     c = chart(runs, "dev")
-    check_tiers(c, ["us-east-1a"], az_count=2)  # only the NAT instance and the cache node sit in an AZ
+    check_tiers(  # only the NAT instance and the cache node sit in an AZ
+        c,
+        ["us-east-1a"],
+        {"web": "/*", "api": "/api/*"},
+        {"emails": ("emails", 5), "images": ("images", 5)},
+        2,
+    )
+    check_reference_bulkheads(c)
+    assert c.linked("users", c.one("ALB "), "HTTP")  # no certificate in dev
     assert c.ids("Valkey replica") == []
     assert c.ids("NAT gateway") == []
     assert c.ids("NAT instance", "us-east-1a") and c.linked(c.one("NAT instance"), "internet", "egress")
+    assert c.ids("PostgreSQL") == []  # dev has no database
+    assert c.ids("WAF") == []
+    assert c.labels[c.one("worker pool emails<br/>")].startswith(
+        "worker pool emails<br/>t4g.micro · 0 to 1 instances across 2 AZs"
+    )
 
 
 def test_prod_dot_has_clusters_per_az_and_the_same_edges(runs):
@@ -156,24 +219,42 @@ def test_prod_dot_has_clusters_per_az_and_the_same_edges(runs):
     assert [label for _, label in clusters] == ["us-east-1a", "us-east-1b", "us-east-1c"]
     edges = re.findall(r'^  "(\w+)" -> "(\w+)"(?: \[(.*)\])?;$', dot, re.M)
     pairs = {(a, b) for a, b, _ in edges}
-    assert ("lb_prod_lb", "app_prod_app") in pairs
-    assert ("app_prod_app", "cache_prod_redis_primary") in pairs
-    assert ("queue_prod_jobs", "workers_prod_workers") in pairs
-    assert ("queue_prod_jobs", "queue_prod_jobs_dlq", 'label="after 5 receives", style=dashed') in edges
+    assert ("lb_prod_lb", "app_web", 'label="/*"') in edges
+    assert ("lb_prod_lb", "app_api", 'label="api.shop.example.com"') in edges
+    assert ("app_web", "cache_prod_redis_primary") in pairs and (
+        "app_api",
+        "cache_prod_redis_primary",
+    ) in pairs
+    assert ("app_web", "db_prod_db_primary") in pairs
+    assert ("queue_emails", "workers_emails") in pairs and ("queue_images", "workers_images") in pairs
+    assert ("queue_emails", "workers_images") not in pairs
+    assert ("queue_emails", "queue_emails_dlq", 'label="after 5 receives", style=dashed') in edges
+    assert ("queue_images", "queue_images_dlq", 'label="after 3 receives", style=dashed') in edges
+    assert ("schedule_nightly_digest", "queue_emails", 'label="sends"') in edges
     assert ("alarms_prod_alarms", "topic_prod_alarms", 'label="notify"') in edges
     assert (
         '"cache_prod_redis_primary" [label="Valkey primary\\nprod-redis\\ncache.t4g.small", shape=cylinder];'
         in dot
+    )
+    assert (
+        '"db_prod_db_primary" [label="PostgreSQL primary\\nprod-db\\ndb.t4g.medium", shape=cylinder];' in dot
     )
 
 
 def test_a_raw_pulumi_aws_stack_draws_the_same_shape(runs):
     """No tierup components: linked through target group ARNs, SG rules, redrive policy, alarm actions."""
     c = chart(runs, "raw")
-    check_tiers(c, ["us-east-1a", "us-east-1b", "us-east-1c"])
+    check_tiers(c, ["us-east-1a", "us-east-1b", "us-east-1c"], {"app": "default"}, {"worker": ("jobs", 5)})
     assert c.labels[c.one("ALB ")] == "ALB web<br/>internet-facing · 3 AZs"
     assert len(c.ids("NAT gateway")) == 3
-    assert c.labels[c.one("CloudWatch alarms")].startswith("CloudWatch alarms<br/>20 alarms")
+    # 3 load balancer, 3 instance, 12 cache, 2 queue and 5 database alarms
+    assert c.labels[c.one("CloudWatch alarms")] == (
+        "CloudWatch alarms<br/>25 alarms on load balancer, instances, cache, databases, queues"
+    )
+    db = c.one("PostgreSQL primary", "us-east-1a")
+    assert c.linked(c.one("service app<br/>"), db)  # the database's ingress names the app's group only
+    assert not c.linked(c.one("worker pool worker<br/>"), db)
+    assert c.linked(db, c.one("PostgreSQL replica", "us-east-1b"), "replicates", dashed=True)
 
 
 def test_output_file_and_workers_found_through_their_scaling_policy(runs):
