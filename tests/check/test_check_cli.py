@@ -31,8 +31,18 @@ def test_json_report_has_the_contract_shape(broken_raw: Path) -> None:
     result = run_cli("check", broken_raw, "--stack", "prod", "--format", "json")
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert set(report) == {"project", "stack", "environment", "packs", "violations", "waivers", "summary"}
+    assert set(report) == {
+        "project",
+        "stack",
+        "environment",
+        "packs",
+        "violations",
+        "waivers",
+        "notes",
+        "summary",
+    }
     assert report["waivers"] == []  # tierup:policies lists none
+    assert report["notes"] == []  # every resource was evaluated offline
     assert (report["project"], report["stack"], report["environment"]) == ("raw-stack", "prod", "prod")
     assert report["packs"] == [
         {"name": "tierup-resilience", "version": "0.1.0"}
