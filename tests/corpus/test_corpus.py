@@ -140,3 +140,10 @@ def test_a_multi_language_component_is_noted_in_every_report(bare_venv: Path, tm
         documents["sarif"]["runs"][0]["properties"]["notes"],
     ):
         assert len(notes) == 1 and "children are not evaluated offline" in notes[0]
+
+
+def test_asg_tag_entries_keep_their_key(bare: Path) -> None:
+    """Issue 11 item 9: each ``tags`` entry of an ASG reaches the plan (and so the pack) with its ``key``."""
+    evaluation = evaluate(PROGRAMS / "ec2-asg-web", "dev", timeout=120)
+    asg = evaluation.one(type="aws:autoscaling/group:Group")
+    assert asg.inputs["tags"] == [{"key": "Name", "value": "web", "propagateAtLaunch": True}]
