@@ -50,6 +50,8 @@ import pulumi_aws as aws
 
 from tierup.aws_facts import (
     AL2023_AMI_PARAMETERS,
+    AMI_ID,
+    BOOT_ALLOWANCE_SECONDS,
     ENV_NAME,
     architecture,
     ecr_registry,
@@ -100,9 +102,6 @@ GROUP_METRICS = [
 USER_DATA_LIMIT = 16 * 1024
 ROOT_DEVICE = "/dev/xvda"
 
-#: Seconds the boot takes before the container starts (waiting for egress, installing Docker, pulling the
-#: image); the ELB health-check grace period is this plus the service's own ``startup_seconds``.
-BOOT_ALLOWANCE_SECONDS = 120
 #: Instance refresh: replace half the fleet, wait for alarms to judge it, then the rest.
 CHECKPOINT_PERCENTAGES = [50, 100]
 CHECKPOINT_DELAY_SECONDS = 300
@@ -122,7 +121,6 @@ EGRESS_WAIT_SECONDS = 600
 #: The ASG tag naming the group uniquely (project/stack/tier); the instance role may report health only
 #: for the group carrying it.
 GROUP_TAG = "tierup:group"
-_AMI_ID = re.compile(r"^(ami-[0-9a-f]{8,17}|resolve:ssm:\S+)$")
 
 
 _SECRET_ARN = re.compile(
@@ -285,7 +283,7 @@ class InstanceGroup:
         for key in [*args.container.env, *args.container.secrets]:
             if not ENV_NAME.match(key):
                 raise ValueError(f"{label}: '{key}' is not a valid environment variable name")
-        if args.ami_id is not None and not _AMI_ID.match(args.ami_id):
+        if args.ami_id is not None and not AMI_ID.match(args.ami_id):
             raise ValueError(
                 f"{label}: ami_id must be an AMI id (ami-0123456789abcdef0) or resolve:ssm:<parameter> "
                 f"(got '{args.ami_id[:40]}')"

@@ -193,18 +193,23 @@ config:
 """
 
 
-@pytest.fixture(scope="module")
-def secrets_stack(tmp_path_factory: pytest.TempPathFactory) -> tierup.testing.Stack:
-    project = tmp_path_factory.mktemp("secrets")
+def config_stack(tmp_path_factory: pytest.TempPathFactory, name: str, stack: str) -> tierup.testing.Stack:
+    """The dev stack of a project built from config only: the repository's program, ``stack`` as its file."""
+    project = tmp_path_factory.mktemp(name)
     (project / "Pulumi.yaml").write_text(
-        "name: secrets\nruntime: python\nmain: stacks/\nstackConfigDir: stacks\n"
+        f"name: {name}\nruntime: python\nmain: stacks/\nstackConfigDir: stacks\n"
     )
     (project / "stacks").mkdir()
     shutil.copy(REPO / "stacks" / "__main__.py", project / "stacks" / "__main__.py")
     (project / "app").mkdir()
     (project / "app" / "Dockerfile").write_text('FROM python:3.12-slim\nCMD ["python", "-V"]\n')
-    (project / "stacks" / "Pulumi.dev.yaml").write_text(SECRETS_STACK)
+    (project / "stacks" / "Pulumi.dev.yaml").write_text(stack)
     return tierup.testing.evaluate_stack("dev", project_dir=project)
+
+
+@pytest.fixture(scope="module")
+def secrets_stack(tmp_path_factory: pytest.TempPathFactory) -> tierup.testing.Stack:
+    return config_stack(tmp_path_factory, "secrets", SECRETS_STACK)
 
 
 def test_a_secret_value_is_stored_in_secrets_manager_and_read_by_its_tier_only(
@@ -236,3 +241,63 @@ def test_images_are_reused_per_source_and_cpu_with_relative_contexts(
     assert builds["other-cpu-image-image"]["platform"] == "linux/amd64"
     web_image = secrets_stack.one(type="docker:index/image:Image", name="web-image-image")
     assert web_image.outputs["repoDigest"] in user_data(secrets_stack, "same-cpu")
+
+
+# ---- AMI, start-up and shutdown from config -------------------------------------------------------------
+
+LIFECYCLE_STACK = """\
+config:
+  aws:region: us-east-1
+  tierup:environment: dev
+  tierup:services:
+    web:
+      image: acme/web:1
+      routes: {paths: [/*]}
+      amiId: ami-0123456789abcdef0
+      startupSeconds: 200
+      stopTimeoutSeconds: 90
+    api:
+      image: acme/api:1
+      routes: {hosts: [api.example.com]}
+  tierup:queues:
+    jobs: {}
+  tierup:workers:
+    jobs:
+      queue: jobs
+      image: acme/jobs:1
+      amiId: resolve:ssm:/golden/al2023-arm64
+      startupSeconds: 30
+"""
+ASG = "aws:autoscaling/group:Group"
+TG = "aws:lb/targetGroup:TargetGroup"
+
+
+@pytest.fixture(scope="module")
+def lifecycle_stack(tmp_path_factory: pytest.TempPathFactory) -> tierup.testing.Stack:
+    return config_stack(tmp_path_factory, "lifecycle", LIFECYCLE_STACK)
+
+
+def test_a_service_pins_its_ami_start_up_and_stop_from_config(lifecycle_stack: tierup.testing.Stack) -> None:
+    web_lt = lifecycle_stack.one(type=LT, component="web")
+    api_lt = lifecycle_stack.one(type=LT, component="api")
+    assert web_lt.inputs["imageId"] == "ami-0123456789abcdef0"
+    assert (
+        api_lt.inputs["imageId"].startswith("ami-") and api_lt.inputs["imageId"] != web_lt.inputs["imageId"]
+    )
+    grace = {
+        t: lifecycle_stack.one(type=ASG, component=t).inputs["healthCheckGracePeriod"] for t in ("web", "api")
+    }
+    assert grace == {"web": 120 + 200, "api": 120 + 60}
+    delay = {
+        t: lifecycle_stack.one(type=TG, component=t).inputs["deregistrationDelay"] for t in ("web", "api")
+    }
+    assert delay == {"web": 90 - 10, "api": 30 - 10}
+    assert "--stop-timeout 90" in user_data(lifecycle_stack, "web")
+    assert "--stop-timeout 30" in user_data(lifecycle_stack, "api")
+
+
+def test_a_worker_pins_its_ami_and_start_up_from_config(lifecycle_stack: tierup.testing.Stack) -> None:
+    assert (
+        lifecycle_stack.one(type=LT, component="jobs").inputs["imageId"] == "resolve:ssm:/golden/al2023-arm64"
+    )
+    assert "OnBootSec=150" in user_data(lifecycle_stack, "jobs")  # boot allowance 120 s + start-up 30 s

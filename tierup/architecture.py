@@ -227,6 +227,9 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
                 sends_to=[queues[q] for q in s.sends_to],
                 env={**s.env, **shared_env},
                 secrets={**_secret_arns(sname, s.secrets), **shared_secrets},
+                ami_id=s.ami_id,
+                startup_seconds=s.startup_seconds,
+                stop_timeout_seconds=s.stop_timeout_seconds,
             ),
         )
         for sname, s in settings.services.items()
@@ -247,6 +250,8 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
                 sends_to=[queues[q] for q in w.sends_to],
                 env={**w.env, **shared_env},
                 secrets={**_secret_arns(wname, w.secrets), **shared_secrets},
+                ami_id=w.ami_id,
+                startup_seconds=w.startup_seconds,
             ),
         )
         for wname, w in settings.workers.items()

@@ -86,6 +86,11 @@ def ecr_registry(image: str) -> tuple[str, str] | None:
 
 #: What a POSIX shell and systemd accept as an environment variable name.
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: An EC2 launch template's image: an AMI id, or ``resolve:ssm:<parameter>`` (resolved at each launch).
+AMI_ID = re.compile(r"^(ami-[0-9a-f]{8,17}|resolve:ssm:\S+)$")
+#: Seconds the boot takes before the container starts (waiting for egress, installing Docker, pulling the
+#: image); the ELB health-check grace period is this plus the service's own ``startup_seconds``.
+BOOT_ALLOWANCE_SECONDS = 120
 
 
 def env_name(name: str) -> str:

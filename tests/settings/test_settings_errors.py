@@ -221,8 +221,9 @@ def test_errors_are_deterministic(flat_config):
     )
     del config["tierup:queues"]
     assert str(_refuse(config)) == f"{PREFIX}tierup:services.web.alpha: unknown key; expected one of " + ", ".join(
-        ["image", "build", "command", "env", "secrets", "sendsTo", "port", "healthCheckPath", "routes", "priority",
-         "instanceType", "minSize", "maxSize", "desiredCapacity", "cpuTarget", "requestsPerTarget"]
+        ["image", "build", "command", "env", "secrets", "sendsTo", "amiId", "startupSeconds", "port",
+         "healthCheckPath", "routes", "priority", "instanceType", "minSize", "maxSize", "desiredCapacity",
+         "cpuTarget", "requestsPerTarget", "stopTimeoutSeconds"]
     )  # fmt: skip
     two_top_level = {**config, "tierup:zzz": 1, "tierup:aaa": 1}
     assert str(_refuse(two_top_level)).startswith(f"{PREFIX}tierup:aaa: unknown key")

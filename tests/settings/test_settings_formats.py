@@ -610,3 +610,43 @@ def test_instance_type_hint_for_an_rds_class(error):
     assert error("dev", services=_app(instanceType="db.t4g.small")).endswith(
         "; that is an RDS instance class"
     )
+
+
+@pytest.mark.parametrize(
+    "ami",
+    [
+        "ami-0123abcd",
+        "ami-0123456789abcdef0",
+        "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+        "resolve:ssm:golden-ami:3",
+    ],
+)
+def test_ami_ids_accepted(load, ami):
+    settings = load("dev", services=_app(amiId=ami), **_pool(amiId=ami))
+    assert settings.services["web"].ami_id == ami
+    assert settings.workers["jobs"].ami_id == ami
+
+
+def test_ami_id_defaults_to_the_kept_latest(load):
+    settings = load("dev", **_pool())
+    assert settings.services["web"].ami_id is None
+    assert settings.workers["jobs"].ami_id is None
+
+
+@pytest.mark.parametrize(
+    "ami", ["latest", "ami-0123", "ami-0123456789ABCDEF0", "ami-0123456789abcdef01234", "resolve:ssm:", ""]
+)
+def test_ami_ids_refused(error, ami):
+    reason = f"must be an AMI id (ami-0123456789abcdef0) or resolve:ssm:<parameter> (got {ami!r})"
+    assert error("dev", services=_app(amiId=ami)) == f"{PREFIX}tierup:services.web.amiId: {reason}"
+    assert error("dev", **_pool(amiId=ami)) == f"{PREFIX}tierup:workers.jobs.amiId: {reason}"
+
+
+def test_start_up_and_stop_defaults(load, error):
+    settings = load("dev", **_pool())
+    web, jobs = settings.services["web"], settings.workers["jobs"]
+    assert (web.startup_seconds, web.stop_timeout_seconds, jobs.startup_seconds) == (60, 30, 60)
+    # A worker's stop timeout is its job timeout (the drain waits for the job), not a setting of its own.
+    assert error("dev", **_pool(stopTimeoutSeconds=60)).startswith(
+        f"{PREFIX}tierup:workers.jobs.stopTimeoutSeconds: "
+    )

@@ -19,9 +19,10 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
-from tierup.aws_facts import ENV_NAME
+from tierup.aws_facts import AMI_ID, ENV_NAME
 
 __all__ = [
+    "AmiId",
     "CertificateArn",
     "DatabaseEngineVersion",
     "DatabaseInstanceClass",
@@ -205,6 +206,14 @@ def check_certificate_arn(value: str) -> str:
     raise ValueError(
         "must be an ACM certificate ARN like arn:aws:acm:us-east-1:123456789012:certificate/<id>"
         f" (got {show(value)})"
+    )
+
+
+def check_ami_id(value: str) -> str:
+    if AMI_ID.match(value):
+        return value
+    raise ValueError(
+        f"must be an AMI id (ami-0123456789abcdef0) or resolve:ssm:<parameter> (got {show(value)})"
     )
 
 
@@ -432,6 +441,7 @@ DatabaseInstanceClass = string(
 )
 Region = string(check_region, REGION_RE, "AWS region, e.g. `eu-west-1`")
 CertificateArn = string(check_certificate_arn, CERT_ARN_RE, "ACM certificate ARN in the stack's region")
+AmiId = string(check_ami_id, AMI_ID.pattern, "`ami-` + 8 to 17 hex digits, or `resolve:ssm:<parameter>`")
 SecretArn = string(check_secret_arn, SECRET_ARN_RE, "Secrets Manager secret or SSM parameter ARN")
 ImageUri = string(check_image, IMAGE_RE, "container image `[registry/]repo[:tag][@digest]`")
 EngineVersion = string(check_engine_version, ENGINE_VERSION_RE, "`major.minor`, e.g. `8.0`")

@@ -14,7 +14,14 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 from annotated_types import MaxLen, MinLen
 from pydantic import BaseModel, SecretStr, WithJsonSchema, field_validator, model_validator
 
-from tierup.aws_facts import ENVIRONMENTS, Environment, MaxmemoryPolicy, ecr_registry, env_name
+from tierup.aws_facts import (
+    BOOT_ALLOWANCE_SECONDS,
+    ENVIRONMENTS,
+    Environment,
+    MaxmemoryPolicy,
+    ecr_registry,
+    env_name,
+)
 from tierup.settings.fields import Model, Problem, Section, field, iter_fields, model_in
 from tierup.settings.formats import (
     CERT_ARN_RE,
@@ -22,6 +29,7 @@ from tierup.settings.formats import (
     ENV_NAME_RE,
     SECRET_VALUES,
     Allowed,
+    AmiId,
     CertificateArn,
     DatabaseEngineVersion,
     DatabaseInstanceClass,
@@ -272,6 +280,20 @@ class _Tier(Section):
         "Queues (names in tierup:queues) the tier may send to; it gets <QUEUE>_QUEUE_URL for each.",
         derived="every queue",
     )
+    ami_id: AmiId | None = field(
+        "AMI of the instances: ami-... pins it (change it to roll the fleet through an instance refresh that"
+        " rolls back on failure); resolve:ssm:<parameter> resolves it at each launch (no automatic rollback"
+        " then).",
+        default=None,
+        default_text="the latest Amazon Linux 2023, looked up once and kept",
+    )
+    startup_seconds: int = field(
+        "Seconds the container needs after it starts before it is healthy; health is judged only after"
+        f" {BOOT_ALLOWANCE_SECONDS} s of boot plus this (a service's health-check grace period).",
+        default=60,
+        ge=0,
+        le=3600,
+    )
 
     @field_validator("env", mode="before")
     @classmethod
@@ -391,6 +413,13 @@ class ServiceSettings(_Tier):
         default_text="none (scale on CPU only)",
         ge=1,
         le=1_000_000,
+    )
+    stop_timeout_seconds: int = field(
+        "Seconds between SIGTERM and SIGKILL when the container stops; the target group's deregistration"
+        " delay is this minus 10, so in-flight requests finish before the container is killed.",
+        default=30,
+        ge=11,
+        le=3600,
     )
 
     @model_validator(mode="after")
