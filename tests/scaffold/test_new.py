@@ -269,6 +269,7 @@ def test_every_setting_line_has_a_comment_and_unset_ones_are_shown_commented_out
         "# hostedZone: ",
         "# requestsPerTarget: 1000",
         "# desiredCapacity: 2",
+        "# amiId: ami-0123456789abcdef0",
     ):
         assert optional in text
     for spec in iter_fields(ServiceSettings, recurse=False):

@@ -283,6 +283,10 @@ def _comment(text: str, indent: str) -> list[str]:
     return [f"{indent}# {line}" for line in textwrap.wrap(text, width=100 - len(indent) - 2)]
 
 
+#: A pinned AMI as ``tierup new`` shows it (the README's "Rolling a new AMI" says how to get a real one).
+EXAMPLE_AMI = "ami-0123456789abcdef0"
+
+
 def _examples(environment: str, options: ScaffoldOptions) -> dict[tuple[str, str], Any]:
     """Values shown (commented out) for settings that are off by default."""
     image = f"123456789012.dkr.ecr.{options.region}.amazonaws.com/{options.name.lower()}:1.0.0"
@@ -296,7 +300,9 @@ def _examples(environment: str, options: ScaffoldOptions) -> dict[tuple[str, str
         ("ServiceSettings", "command"): ["python", "server.py"],
         ("ServiceSettings", "priority"): 100,
         ("ServiceSettings", "requestsPerTarget"): 1000,
+        ("ServiceSettings", "amiId"): EXAMPLE_AMI,
         ("WorkerSettings", "image"): image,
+        ("WorkerSettings", "amiId"): EXAMPLE_AMI,
         ("WorkerSettings", "build"): {"context": APP_CONTEXT},
     }
 
