@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._base import TierComponent, Transforms, tags
+from ._context import aws_context
 from .app_tier import AppTier
 from .database import Database
 from .load_balancer import LoadBalancer
@@ -131,10 +132,8 @@ class Alarms(TierComponent):
         super().__init__("tierup:alarms:Alarms", name, args.transform, opts)
         self._args = args
         self.alarms = []
-        invoke = pulumi.InvokeOutputOptions(parent=self)
-        self._region = aws.get_region_output(opts=invoke).region
-        self._account = aws.get_caller_identity_output(opts=invoke).account_id
-        self._partition = aws.get_partition_output(opts=invoke).partition
+        where = aws_context(self)  # looked up once per provider
+        self._region, self._account, self._partition = where.region, where.account_id, where.partition
         self.load_balancers = _unique([*args.load_balancers, *(app.load_balancer for app in args.app_tiers)])
         pool_queues = {id(pool.queue) for pool in args.worker_pools}
         self.queues = [q for q in _unique(list(args.queues)) if id(q) not in pool_queues]

@@ -58,6 +58,7 @@ from tierup.aws_facts import (
 )
 
 from ._base import tags
+from ._context import aws_context
 from .network import Network
 
 if TYPE_CHECKING:
@@ -246,8 +247,9 @@ class InstanceGroup:
         self.architecture = architecture(args.instance_type)
         self.asg = None
         self.role_policies = []
-        self._region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=owner)).region
-        self._partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=owner)).partition
+        self._where = aws_context(owner)  # region, account, partition: looked up once per provider
+        self._region = self._where.region
+        self._partition = self._where.partition
         self.role = self._create_role()
         self._attach_managed_policies()
         self.instance_profile = self._create_instance_profile()
@@ -363,9 +365,7 @@ class InstanceGroup:
 
     def _allow_reporting_health(self) -> aws.iam.RolePolicy:
         """``SetInstanceHealth`` on the own group only (matched by its tag, so it exists before the group)."""
-        account = aws.get_caller_identity_output(
-            opts=pulumi.InvokeOutputOptions(parent=self._owner)
-        ).account_id
+        account = self._where.account_id
         groups = pulumi.Output.concat(
             "arn:",
             self._partition,

@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._base import TierComponent, Transforms, tags
+from ._context import aws_context
 from .compute import LOG_RETENTION_DAYS
 from .network import Network
 
@@ -315,7 +316,7 @@ class Database(TierComponent):
         self.monitoring_role = None
         if self._args.monitoring_interval == 0:
             return
-        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
+        partition = aws_context(self).partition
         self.monitoring_role = self.child(
             "monitoring_role",
             aws.iam.Role,

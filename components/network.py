@@ -495,9 +495,8 @@ class Network(TierComponent):
         group = self._create_nat_security_group()
         invoke = pulumi.InvokeOutputOptions(parent=self)
         ami = aws.ssm.get_parameter_output(name=NAT_INSTANCE_AMI_PARAMETER, opts=invoke).insecure_value
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke).partition
-        region = aws.get_region_output(opts=invoke).region
+        where = aws_context(self)
+        account, partition, region = where.account_id, where.partition, where.region
         for i, table in enumerate(self.private_route_tables):
             label = f"{self._name}-nat-{i}"
             standby = self.child(

@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._base import TierComponent, Transforms, tags
+from ._context import aws_context
 from .queue import DLQ_RETENTION_SECONDS, Queue
 
 #: What EventBridge Scheduler accepts as a schedule expression (``at(...)`` one-offs are not jobs).
@@ -106,9 +107,7 @@ class Schedule(TierComponent):
         self.queue = args.queue
         self.tier_name = name
         self.expression = args.schedule
-        self._account = aws.get_caller_identity_output(
-            opts=pulumi.InvokeOutputOptions(parent=self)
-        ).account_id
+        self._account = aws_context(self).account_id  # looked up once per provider
         self._create_group()
         self._create_dead_letter_queue()
         self._create_role()
