@@ -256,8 +256,9 @@ SURVIVES_AZ_LOSS = StackValidationPolicy(
 PROTECT_FIX = (
     "pass opts=pulumi.ResourceOptions(protect=True) so a destroy or an accidental replacement can't delete it "
     "(retain_on_delete is not visible to policy packs: the analyzer protocol carries protect but not "
-    "retainOnDelete, so protect is what this policy checks); a tierup Database is protected with "
-    "DatabaseArgs(protect=True), which staging and prod set"
+    "retainOnDelete, so protect is what this policy checks); tierup's stateful components (RedisCache, "
+    "Database, Queue, the load balancer's log bucket) take protect=True in their args, which tierup.build "
+    "sets in staging and prod"
 )
 
 

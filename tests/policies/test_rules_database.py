@@ -315,7 +315,7 @@ def test_stateful_resources_protected_covers_databases_not_replicas() -> None:
     found = {u: m for m, u in stack.check("stateful-resources-protected")}
     assert set(found) == {shop.urn, aurora.urn}
     assert found[shop.urn].startswith("RDS instance 'shop': it is not protected")
-    assert "DatabaseArgs(protect=True)" in found[shop.urn]
+    assert "take protect=True in their args" in found[shop.urn]  # names the component argument
 
 
 def test_the_scorecard_has_a_database_area() -> None:
