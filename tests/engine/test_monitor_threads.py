@@ -45,3 +45,40 @@ def test_concurrent_registrations_are_answered_for_their_own_urn() -> None:
         r.name: r.inputs.get("name") for r in monitor.records.values() if r.type == "aws:sqs/queue:Queue"
     }
     assert len(set(names.values())) == 40  # each generated physical name seeded by its own URN
+
+
+def test_two_same_named_registrations_in_flight_together_are_refused() -> None:
+    """The second of two concurrent same-URN registrations fails even while the first is still running."""
+    import threading
+
+    from tierup.engine.monitor import DuplicateUrnError
+
+    first_inside = threading.Event()
+    release_first = threading.Event()
+
+    class BlockingMocks(AwsMocks):
+        def new_resource(self, args: Any) -> tuple[str | None, dict]:
+            first_inside.set()
+            release_first.wait(timeout=5)
+            return super().new_resource(args)
+
+    monitor = RecordingMonitor(BlockingMocks(region="us-east-1"), "proj", "dev")
+    request = resource_pb2.RegisterResourceRequest(
+        type="aws:sqs/queue:Queue", name="orders", custom=True, object=struct_pb2.Struct()
+    )
+    outcomes: list[str] = []
+
+    def register() -> None:
+        try:
+            monitor.RegisterResource(request)
+            outcomes.append("registered")
+        except DuplicateUrnError:
+            outcomes.append("duplicate")
+
+    first = threading.Thread(target=register)
+    first.start()
+    assert first_inside.wait(timeout=5)
+    register()  # arrives while the first is still inside the mocks, not yet recorded
+    release_first.set()
+    first.join(timeout=5)
+    assert sorted(outcomes) == ["duplicate", "registered"]

@@ -59,6 +59,10 @@ class RecordingMonitor(MockMonitor):
         self.stack_outputs: dict[str, Any] = {}
         self._default_providers: dict[str, str] = {}
         self._mocks_lock = threading.Lock()
+        #: URNs claimed by a registration in flight or done; claimed under a lock, since the SDK
+        #: registers from several threads and two same-named resources may arrive together.
+        self._claimed_urns: set[str] = set()
+        self._claim_lock = threading.Lock()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         if parent and qualified_type(parent) != STACK_TYPE:
@@ -106,7 +110,10 @@ class RecordingMonitor(MockMonitor):
                 f"'{provider_package(request.type)}' package: its children are not evaluated offline "
                 "and its outputs are unknown"
             )
-        if urn in self.records:  # Pulumi refuses a second resource with the same URN
+        with self._claim_lock:  # Pulumi refuses a second resource with the same URN
+            duplicate = urn in self._claimed_urns
+            self._claimed_urns.add(urn)
+        if duplicate:
             raise DuplicateUrnError(urn, self._source(request))
         inputs = _unknowns_as_wire(rpc.deserialize_properties(request.object))
         with self._mocks_lock:  # the SDK registers from several threads; current_urn seeds generated names
