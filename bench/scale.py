@@ -145,8 +145,11 @@ def main() -> None:
         for n in args.copies:
             for command in args.commands:
                 argv = [tierup, command, str(projects[n]), "--stack", "prod"]
-                rows.append(describe(f"{command} {n}x", measure(argv, root, args.runs, args.warmups)))
+                runs = measure(argv, root, args.runs, args.warmups)
+                rows.append(describe(f"{command} {n}x", runs))
                 print(line(rows[-1]), flush=True)
+                if any(r.exit_code not in (0, 1) for r in runs):  # an error's time is not a measurement
+                    raise SystemExit(f"{' '.join(argv)} failed (exit 2): run it to see why")
         if importlib.util.find_spec("checkov") is not None:
             for row in checkov_rows(root, args.copies, args.runs):
                 rows.append(row)

@@ -301,3 +301,40 @@ def test_a_worker_pins_its_ami_and_start_up_from_config(lifecycle_stack: tierup.
         lifecycle_stack.one(type=LT, component="jobs").inputs["imageId"] == "resolve:ssm:/golden/al2023-arm64"
     )
     assert "OnBootSec=150" in user_data(lifecycle_stack, "jobs")  # boot allowance 120 s + start-up 30 s
+
+
+TWO_ARCHITECTURES = """\
+import pulumi
+
+import tierup
+from tierup.settings import StackSettings
+
+settings = StackSettings.from_pulumi_config()
+for region in ("eu", "us"):
+    pulumi.export(f"url-{region}", tierup.build(settings, name=region).load_balancer.url)
+"""
+
+
+def test_named_builds_share_one_stack(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """``build(settings, name=...)`` prefixes every named tier, so two architectures fit one stack."""
+    project = tmp_path_factory.mktemp("two-architectures")
+    (project / "Pulumi.yaml").write_text("name: two\nruntime: python\n")
+    (project / "__main__.py").write_text(TWO_ARCHITECTURES)
+    shutil.copy(REPO / "stacks" / "Pulumi.dev.yaml", project / "Pulumi.dev.yaml")
+    stack = tierup.testing.evaluate_stack("dev", project_dir=project)
+    assert sorted(c.name for c in stack.components(APP)) == ["eu-api", "eu-web", "us-api", "us-web"]
+    assert sorted(c.name for c in stack.components(POOL)) == [
+        "eu-emails",
+        "eu-images",
+        "us-emails",
+        "us-images",
+    ]
+    assert sorted(c.name for c in stack.components("tierup:queue:Queue")) == [
+        "eu-emails",
+        "eu-images",
+        "us-emails",
+        "us-images",
+    ]
+    for region in ("eu", "us"):  # the connection variable keeps the queue's own name, the URL its own queue
+        images = stack.one(type=QUEUE, name=f"{region}-images", component="tierup:queue:Queue").outputs["url"]
+        assert f"IMAGES_QUEUE_URL={images}" in user_data(stack, f"{region}-api")

@@ -144,9 +144,20 @@ def _secret_arns(tier: str, secrets: Mapping[str, SecretSource]) -> dict[str, pu
 
 def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
     """Create every tier the settings describe. Shared infrastructure is named ``<name>-network``,
-    ``<name>-lb``, ``<name>-redis``, ``<name>-db``, ``<name>-alarms`` (``name`` defaults to the environment); each
-    named tier keeps its own name (``web``, ``emails``, ...)."""
+    ``<name>-lb``, ``<name>-redis``, ``<name>-db``, ``<name>-alarms`` (``name`` defaults to the environment).
+    Each named tier keeps its own name (``web``, ``emails``, ...), unless ``name`` is given: then it is
+    ``<name>-web``, so several architectures can live in one stack::
+
+        eu = tierup.build(settings, name="eu")  # eu-web, eu-emails, eu-lb, ...
+        us = tierup.build(settings, name="us")  # us-web, us-emails, us-lb, ...
+
+    Queue connection variables keep the queue's own name (``EMAILS_QUEUE_URL``) either way."""
     prefix = name or settings.environment
+
+    def tier(tier_name: str) -> str:
+        """The resource name of a named tier (services, queues, pools, schedules, their images and secrets)."""
+        return f"{name}-{tier_name}" if name else tier_name
+
     protect = settings.environment in ("staging", "prod")  # stateful tiers survive a stray destroy
     network = Network(
         f"{prefix}-network",
@@ -188,7 +199,7 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
 
     queues = {
         qname: Queue(
-            qname,
+            tier(qname),
             QueueArgs(
                 visibility_timeout_seconds=q.visibility_timeout_seconds,
                 max_receive_count=q.max_receive_count,
@@ -207,11 +218,11 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
     )
     services = {
         sname: AppTier(
-            sname,
+            tier(sname),
             AppTierArgs(
                 network=network,
                 load_balancer=load_balancer,
-                image=images.uri(sname, s.image, s.build, s.instance_type),
+                image=images.uri(tier(sname), s.image, s.build, s.instance_type),
                 command=s.command,
                 port=s.port,
                 health_check_path=s.health_check_path,
@@ -226,7 +237,7 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
                 priority=priorities[sname],
                 sends_to=[queues[q] for q in s.sends_to],
                 env={**s.env, **shared_env},
-                secrets={**_secret_arns(sname, s.secrets), **shared_secrets},
+                secrets={**_secret_arns(tier(sname), s.secrets), **shared_secrets},
                 ami_id=s.ami_id,
                 startup_seconds=s.startup_seconds,
                 stop_timeout_seconds=s.stop_timeout_seconds,
@@ -236,11 +247,11 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
     }
     workers = {
         wname: WorkerPool(
-            wname,
+            tier(wname),
             WorkerPoolArgs(
                 network=network,
                 queue=queues[w.queue],
-                image=images.uri(wname, w.image, w.build, w.instance_type),
+                image=images.uri(tier(wname), w.image, w.build, w.instance_type),
                 command=w.command,
                 instance_type=w.instance_type,
                 min_size=w.min_size,
@@ -249,7 +260,7 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
                 job_timeout_seconds=w.job_timeout_seconds,
                 sends_to=[queues[q] for q in w.sends_to],
                 env={**w.env, **shared_env},
-                secrets={**_secret_arns(wname, w.secrets), **shared_secrets},
+                secrets={**_secret_arns(tier(wname), w.secrets), **shared_secrets},
                 ami_id=w.ami_id,
                 startup_seconds=w.startup_seconds,
             ),
@@ -258,7 +269,7 @@ def build(settings: StackSettings, *, name: str | None = None) -> Architecture:
     }
     schedules = {
         sname: Schedule(
-            sname,
+            tier(sname),
             ScheduleArgs(
                 queue=queues[s.queue],
                 schedule=s.schedule,
