@@ -71,15 +71,16 @@ def profile_program(project: Path, out: Path) -> None:
         "secretKeys": sorted(config.secret_keys),
         "debug": True,
     }
-    request_file, result_file = out / "request.json", out / "result.json"
-    request_file.write_text(json.dumps(request))
-    code = (
-        "import cProfile, sys\n"
+    result_file = out / "result.json"
+    code = (  # as tierup runs the child: the request on stdin, the result written to a descriptor
+        "import cProfile, os, sys\n"
         "from tierup.engine import child\n"
-        "cProfile.run('child.main(sys.argv[1], sys.argv[2])', sys.argv[3])\n"
+        "fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)\n"
+        "cProfile.run('child.main(fd)', sys.argv[2])\n"
     )
     subprocess.run(
-        [sys.executable, "-c", code, str(request_file), str(result_file), str(out / "program.prof")],
+        [sys.executable, "-c", code, str(result_file), str(out / "program.prof")],
+        input=json.dumps(request).encode(),
         check=True,
         cwd=project,
     )

@@ -12,7 +12,11 @@ resource and request too: each call gets its own top-level mapping over the shar
 proxies, so what every policy reads is what the SDK would have given it, and a policy that sets a
 top-level key changes only its own view (the rules only read: a policy writing into a nested value
 of its arguments would be seen by the policies after it). Outside those two calls (``Configure``, ``Remediate``, …) nothing is
-memoized. Set ``TIERUP_PACK_DECODE_CACHE=0`` to run the SDK as shipped (tests compare both).
+memoized. A resource's options and provider are built once per request as well, and
+``AnalyzeStack`` reads each resource's protobuf fields once, then gives every stack policy its own
+``PolicyResource`` objects (own top-level props, parent and dependency links) over that reading,
+instead of re-reading the request for every policy. Set ``TIERUP_PACK_DECODE_CACHE=0`` to run the
+SDK as shipped (tests compare both).
 
 Only ``pulumi_policy`` and ``protobuf`` are needed: the pack still runs as
 ``python -m pulumi.policy <addr> <pack dir>`` without tierup installed.
@@ -30,7 +34,7 @@ from typing import Any
 _state = threading.local()  # per gRPC worker thread: the memo of the request it is serving
 
 
-def _memo() -> dict[int, tuple[Any, Any]] | None:
+def _memo() -> dict[tuple[str, int], tuple[Any, Any]] | None:
     return getattr(_state, "memo", None)
 
 
@@ -49,19 +53,22 @@ def _during_request(method: Callable[..., Any]) -> Callable[..., Any]:
     return serve
 
 
-def _memoized(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``fn(obj)`` once per object during a request (the object is kept alive, so its id stays its own)."""
+def _memoized(fn: Callable[..., Any], tag: str | None = None) -> Callable[..., Any]:
+    """``fn(obj)`` once per object during a request (the object is kept alive, so its id stays its own);
+    ``tag`` (default: the function's name) keeps the answers of different functions apart."""
+    tag = tag or getattr(fn, "__qualname__", repr(fn))
 
     @functools.wraps(fn)
     def cached(obj: Any, *args: Any, **kwargs: Any) -> Any:
         memo = _memo()
         if memo is None or args or kwargs:
             return fn(obj, *args, **kwargs)
-        hit = memo.get(id(obj))
+        key = (tag, id(obj))
+        hit = memo.get(key)
         if hit is not None and hit[0] is obj:
             return hit[1]
         value = fn(obj)
-        memo[id(obj)] = (obj, value)
+        memo[key] = (obj, value)
         return value
 
     return cached
@@ -104,7 +111,140 @@ def install() -> bool:
     proxy = getattr(sdk, "unknown_checking_proxy", None)
     if proxy is not None:
         sdk.unknown_checking_proxy = _fresh_top(_memoized(proxy))
+    for name in ("_get_resource_options", "_get_provider_resource"):
+        setattr(servicer, name, _memoized_method(getattr(servicer, name), tag=name))
+    sdk.signature = functools.lru_cache(maxsize=None)(sdk.signature)  # asked per request of one class
+    if set(vars(sdk)) >= _STACK_NAMES and hasattr(servicer, "_PolicyAnalyzerServicer__policies"):
+        servicer.AnalyzeStack = _analyze_stack_reading_once
     for name in ("Analyze", "AnalyzeStack"):
         setattr(servicer, name, _during_request(getattr(servicer, name)))
     servicer._tierup_decode_cache = True
     return True
+
+
+def _memoized_method(method: Callable[..., Any], tag: str) -> Callable[..., Any]:
+    """``self.method(request)`` once per request object during a request (see :func:`_memoized`)."""
+
+    @functools.wraps(method)
+    def cached(self: Any, request: Any) -> Any:
+        return _memoized(functools.partial(method, self), tag=tag)(request)
+
+    return cached
+
+
+#: What :func:`_analyze_stack_reading_once` takes from the SDK's module; without them, the SDK's own runs.
+_STACK_NAMES = {
+    "EnforcementLevel",
+    "StackValidationPolicy",
+    "PolicyResource",
+    "StackValidationArgs",
+    "UnknownValueError",
+    "_NotApplicableError",
+    "proto",
+    "isawaitable",
+}
+
+
+class _Reading:
+    """One resource of an ``AnalyzeStackRequest``, its protobuf fields read once."""
+
+    __slots__ = (
+        "dependencies",
+        "name",
+        "parent",
+        "properties",
+        "property_dependencies",
+        "request",
+        "type",
+        "urn",
+    )
+
+    def __init__(self, r: Any) -> None:
+        self.type, self.urn, self.name, self.request, self.properties = r.type, r.urn, r.name, r, r.properties
+        self.parent: str = r.parent
+        self.dependencies = list(r.dependencies)
+        self.property_dependencies = {k: list(v.urns) for k, v in r.propertyDependencies.items()}
+
+
+def _stack_resources(servicer: Any, readings: list[_Reading]) -> list[Any]:
+    """Fresh ``PolicyResource`` objects for one stack policy, linked as the SDK links them."""
+    from pulumi_policy import policy as sdk
+
+    resources = [
+        sdk.PolicyResource(
+            x.type,
+            sdk.unknown_checking_proxy(
+                sdk.deserialize_properties(sdk.json_format.MessageToDict(x.properties))
+            ),
+            x.urn,
+            x.name,
+            servicer._get_resource_options(x.request),
+            servicer._get_provider_resource(x.request),
+            None,
+            [],
+            {},
+        )
+        for x in readings
+    ]
+    by_urn = {r.urn: r for r in resources}
+    for x, resource in zip(readings, resources, strict=True):
+        if x.parent in by_urn:
+            resource.parent = by_urn[x.parent]
+        resource.dependencies.extend(by_urn[d] for d in x.dependencies if d in by_urn)
+        for key, urns in x.property_dependencies.items():
+            resource.property_dependencies[key] = [by_urn[d] for d in urns if d in by_urn]
+    return resources
+
+
+def _analyze_stack_reading_once(self: Any, request: Any, _context: Any) -> Any:
+    """The SDK's ``AnalyzeStack`` (pulumi_policy 1.x), reading the request once for all stack policies."""
+    import asyncio
+
+    from pulumi_policy import policy as sdk
+
+    self._configure_runtime_settings()
+    response = sdk.proto.AnalyzeResponse()
+    readings: list[_Reading] | None = None
+    for policy in self._PolicyAnalyzerServicer__policies:
+        level = self._get_enforcement_level(policy)
+        if level == sdk.EnforcementLevel.DISABLED or not isinstance(policy, sdk.StackValidationPolicy):
+            continue
+        if level == sdk.EnforcementLevel.REMEDIATE:  # stack policies cannot remediate: mandatory
+            level = sdk.EnforcementLevel.MANDATORY
+        report = self._create_report_violation(
+            response, policy.name, policy.description, level, policy.severity
+        )
+        if readings is None:
+            readings = [_Reading(r) for r in request.resources]
+        args = sdk.StackValidationArgs(
+            _stack_resources(self, readings),
+            self._get_policy_config(policy.name),
+            self._PolicyAnalyzerServicer__stack_tags,
+        )
+        try:
+            result = policy.validate(args, report)
+            if sdk.isawaitable(result):
+                loop = asyncio.new_event_loop()
+                loop.run_until_complete(asyncio.Task(result, loop=loop))
+                loop.close()
+        except sdk.UnknownValueError as e:
+            response.diagnostics.append(
+                sdk.proto.AnalyzeDiagnostic(
+                    policyName=policy.name,
+                    policyPackName=self._PolicyAnalyzerServicer__policy_pack_name,
+                    policyPackVersion=self._PolicyAnalyzerServicer__policy_pack_version,
+                    message=(
+                        f"can't run policy '{policy.name}' from policy pack "
+                        f"'{self._PolicyAnalyzerServicer__policy_pack_name}"
+                        f"@v{self._PolicyAnalyzerServicer__policy_pack_version}' during preview: {e.message}"
+                    ),
+                    urn="",
+                    description=policy.description,
+                    enforcementLevel=self._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
+                )
+            )
+        except sdk._NotApplicableError as e:
+            response.not_applicable.append(
+                sdk.proto.PolicyNotApplicable(policy_name=policy.name, reason=e.reason or "")
+            )
+    return response

@@ -32,8 +32,9 @@ def decodes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     monkeypatch.setattr(json_format, "MessageToDict", counting)
     monkeypatch.setattr(sdk, "json_format", json_format)
     monkeypatch.setattr(sdk, "deserialize_properties", sdk.deserialize_properties)
-    for name in ("Analyze", "AnalyzeStack"):
+    for name in ("Analyze", "AnalyzeStack", "_get_resource_options", "_get_provider_resource"):
         monkeypatch.setattr(sdk._PolicyAnalyzerServicer, name, getattr(sdk._PolicyAnalyzerServicer, name))
+    monkeypatch.setattr(sdk, "signature", sdk.signature)
     monkeypatch.setattr(sdk._PolicyAnalyzerServicer, "_tierup_decode_cache", False, raising=False)
     monkeypatch.delenv("TIERUP_PACK_DECODE_CACHE", raising=False)
     yield calls
@@ -120,3 +121,86 @@ def test_the_switch_turns_it_off(decodes: list[Any], monkeypatch: pytest.MonkeyP
     assert not _decode_cache.install()
     _analyze(_servicer([]))
     assert len(decodes) == 3
+
+
+def _linked_request() -> Any:
+    """Three resources with a parent, dependencies, property dependencies, options and a provider."""
+    provider = analyzer_pb2.AnalyzerProviderResource(
+        type="pulumi:providers:aws", properties=_struct({"region": "eu-west-1"}), urn="prov", name="default"
+    )
+    options = analyzer_pb2.AnalyzerResourceOptions(protect=True, ignoreChanges=["tags"], parent="c")
+    deps = analyzer_pb2.AnalyzerPropertyDependencies(urns=["a", "missing"])
+
+    def resource(urn: str, **kwargs: Any) -> Any:
+        return analyzer_pb2.AnalyzerResource(
+            type="aws:sqs/queue:Queue", properties=_struct(PROPS), urn=urn, name=urn, **kwargs
+        )
+
+    return analyzer_pb2.AnalyzeStackRequest(
+        resources=[
+            resource("c"),
+            resource("a", parent="c", options=options, provider=provider),
+            resource("b", parent="c", dependencies=["a", "c"], propertyDependencies={"queueUrl": deps}),
+        ]
+    )
+
+
+def _stack_views(seen: list[Any], objects: list[Any]) -> Any:
+    def look(args: Any, report: Any) -> None:
+        objects.append([id(r) for r in args.resources])
+        for r in args.resources:
+            seen.append(
+                {
+                    "type": r.resource_type,
+                    "urn": r.urn,
+                    "name": r.name,
+                    "props": _plain(r.props),
+                    "parent": r.parent.urn if r.parent else None,
+                    "dependencies": [d.urn for d in r.dependencies],
+                    "property_dependencies": {
+                        k: [d.urn for d in v] for k, v in r.property_dependencies.items()
+                    },
+                    "opts": (r.opts.protect, list(r.opts.ignore_changes), r.opts.parent),
+                    "provider": r.provider
+                    and (r.provider.resource_type, r.provider.urn, r.provider.name, _plain(r.provider.props)),
+                }
+            )
+        report("seen")
+
+    policies = [StackValidationPolicy(f"s{i}", "stack policy", look) for i in range(3)]
+    return sdk._PolicyAnalyzerServicer("pack", "0.0.1", policies, EnforcementLevel.MANDATORY)
+
+
+def test_stack_policies_see_what_the_sdk_gives_each_with_its_own_objects(decodes: list[Any]) -> None:
+    shipped: list[Any] = []
+    names = [
+        d.policyName for d in _stack_views(shipped, []).AnalyzeStack(_linked_request(), None).diagnostics
+    ]
+    assert names == ["s0", "s1", "s2"]
+    assert _decode_cache.install()
+    cached, objects = [], []  # type: ignore[var-annotated]
+    servicer = _stack_views(cached, objects)
+    assert [d.policyName for d in servicer.AnalyzeStack(_linked_request(), None).diagnostics] == names
+    assert cached == shipped  # parents, dependencies, options and provider linked as the SDK links them
+    assert shipped[2]["dependencies"] == ["a", "c"] and shipped[2]["property_dependencies"] == {
+        "queueUrl": ["a"]
+    }
+    assert shipped[1]["provider"][1] == "prov" and shipped[1]["opts"] == (True, ["tags"], "c")
+    assert len({i for ids in objects for i in ids}) == 9  # three policies, three resources each: none shared
+
+
+def test_options_and_provider_are_built_once_per_request(
+    decodes: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str] = []
+    for name in ("_get_resource_options", "_get_provider_resource"):
+        original = getattr(sdk._PolicyAnalyzerServicer, name)
+
+        def counting(self: Any, request: Any, name: str = name, original: Any = original) -> Any:
+            built.append(name)
+            return original(self, request)
+
+        monkeypatch.setattr(sdk._PolicyAnalyzerServicer, name, counting)
+    assert _decode_cache.install()
+    _stack_views([], []).AnalyzeStack(_linked_request(), None)
+    assert sorted(built) == ["_get_provider_resource"] * 3 + ["_get_resource_options"] * 3
