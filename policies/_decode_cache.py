@@ -114,12 +114,39 @@ def install() -> bool:
     for name in ("_get_resource_options", "_get_provider_resource"):
         setattr(servicer, name, _memoized_method(getattr(servicer, name), tag=name))
     sdk.signature = functools.lru_cache(maxsize=None)(sdk.signature)  # asked per request of one class
-    if set(vars(sdk)) >= _STACK_NAMES and hasattr(servicer, "_PolicyAnalyzerServicer__policies"):
-        servicer.AnalyzeStack = _analyze_stack_reading_once
+    servicer._configure_runtime_settings = _when_environment_changes(servicer._configure_runtime_settings)
+    if set(vars(sdk)) >= _STACK_NAMES:
+        servicer.AnalyzeStack = _reading_once(servicer.AnalyzeStack)
     for name in ("Analyze", "AnalyzeStack"):
         setattr(servicer, name, _during_request(getattr(servicer, name)))
     servicer._tierup_decode_cache = True
     return True
+
+
+#: What the SDK's ``_configure_runtime_settings`` reads: the pack process's environment.
+_RUNTIME_ENVIRONMENT = (
+    "PULUMI_CONFIG",
+    "PULUMI_PROJECT",
+    "PULUMI_STACK",
+    "PULUMI_DRY_RUN",
+    "PULUMI_ORGANIZATION",
+)
+
+
+def _when_environment_changes(configure: Callable[..., Any]) -> Callable[..., Any]:
+    """The SDK configures its runtime from the environment on every request (parsing the config JSON
+    each time); run it again only when that environment is not what it was the last time."""
+    last: list[tuple[str | None, ...]] = []
+
+    @functools.wraps(configure)
+    def configure_if_changed(self: Any) -> None:
+        now = tuple(os.environ.get(name) for name in _RUNTIME_ENVIRONMENT)
+        if last == [now]:
+            return
+        configure(self)
+        last[:] = [now]
+
+    return configure_if_changed
 
 
 def _memoized_method(method: Callable[..., Any], tag: str) -> Callable[..., Any]:
@@ -127,7 +154,16 @@ def _memoized_method(method: Callable[..., Any], tag: str) -> Callable[..., Any]
 
     @functools.wraps(method)
     def cached(self: Any, request: Any) -> Any:
-        return _memoized(functools.partial(method, self), tag=tag)(request)
+        memo = _memo()
+        if memo is None:
+            return method(self, request)
+        key = (tag, id(request))
+        hit = memo.get(key)
+        if hit is not None and hit[0] is request:
+            return hit[1]
+        value = method(self, request)
+        memo[key] = (request, value)
+        return value
 
     return cached
 
@@ -194,6 +230,21 @@ def _stack_resources(servicer: Any, readings: list[_Reading]) -> list[Any]:
         for key, urns in x.property_dependencies.items():
             resource.property_dependencies[key] = [by_urn[d] for d in urns if d in by_urn]
     return resources
+
+
+def _reading_once(shipped: Callable[..., Any]) -> Callable[..., Any]:
+    """:func:`_analyze_stack_reading_once`, or the SDK's own on a servicer without the 1.x fields it reads."""
+
+    @functools.wraps(shipped)
+    def analyze_stack(self: Any, request: Any, context: Any) -> Any:
+        if not all(hasattr(self, f"_PolicyAnalyzerServicer__{f}") for f in _SERVICER_FIELDS):
+            return shipped(self, request, context)
+        return _analyze_stack_reading_once(self, request, context)
+
+    return analyze_stack
+
+
+_SERVICER_FIELDS = ("policies", "stack_tags", "policy_pack_name", "policy_pack_version")
 
 
 def _analyze_stack_reading_once(self: Any, request: Any, _context: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -32,7 +33,13 @@ def decodes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     monkeypatch.setattr(json_format, "MessageToDict", counting)
     monkeypatch.setattr(sdk, "json_format", json_format)
     monkeypatch.setattr(sdk, "deserialize_properties", sdk.deserialize_properties)
-    for name in ("Analyze", "AnalyzeStack", "_get_resource_options", "_get_provider_resource"):
+    for name in (
+        "Analyze",
+        "AnalyzeStack",
+        "_get_resource_options",
+        "_get_provider_resource",
+        "_configure_runtime_settings",
+    ):
         monkeypatch.setattr(sdk._PolicyAnalyzerServicer, name, getattr(sdk._PolicyAnalyzerServicer, name))
     monkeypatch.setattr(sdk, "signature", sdk.signature)
     monkeypatch.setattr(sdk._PolicyAnalyzerServicer, "_tierup_decode_cache", False, raising=False)
@@ -171,7 +178,16 @@ def _stack_views(seen: list[Any], objects: list[Any]) -> Any:
     return sdk._PolicyAnalyzerServicer("pack", "0.0.1", policies, EnforcementLevel.MANDATORY)
 
 
-def test_stack_policies_see_what_the_sdk_gives_each_with_its_own_objects(decodes: list[Any]) -> None:
+def test_stack_policies_see_what_the_sdk_gives_each_with_its_own_objects(
+    decodes: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read_once: list[int] = []
+    reading = _decode_cache._analyze_stack_reading_once
+    monkeypatch.setattr(
+        _decode_cache,
+        "_analyze_stack_reading_once",
+        lambda *args: read_once.append(1) or reading(*args),
+    )
     shipped: list[Any] = []
     names = [
         d.policyName for d in _stack_views(shipped, []).AnalyzeStack(_linked_request(), None).diagnostics
@@ -181,6 +197,7 @@ def test_stack_policies_see_what_the_sdk_gives_each_with_its_own_objects(decodes
     cached, objects = [], []  # type: ignore[var-annotated]
     servicer = _stack_views(cached, objects)
     assert [d.policyName for d in servicer.AnalyzeStack(_linked_request(), None).diagnostics] == names
+    assert read_once == [1]  # the request was read once, by tierup's AnalyzeStack, not the SDK's
     assert cached == shipped  # parents, dependencies, options and provider linked as the SDK links them
     assert shipped[2]["dependencies"] == ["a", "c"] and shipped[2]["property_dependencies"] == {
         "queueUrl": ["a"]
@@ -204,3 +221,23 @@ def test_options_and_provider_are_built_once_per_request(
     assert _decode_cache.install()
     _stack_views([], []).AnalyzeStack(_linked_request(), None)
     assert sorted(built) == ["_get_provider_resource"] * 3 + ["_get_resource_options"] * 3
+
+
+def test_the_runtime_is_configured_again_only_when_its_environment_changes(
+    decodes: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configured: list[str | None] = []
+    monkeypatch.setattr(
+        sdk._PolicyAnalyzerServicer,
+        "_configure_runtime_settings",
+        lambda self: configured.append(os.environ.get("PULUMI_CONFIG")),
+    )
+    monkeypatch.setenv("PULUMI_CONFIG", '{"aws:region": "us-east-1"}')
+    assert _decode_cache.install()
+    servicer = _servicer([])
+    _analyze(servicer)
+    _analyze_stack(servicer)
+    assert configured == ['{"aws:region": "us-east-1"}']
+    monkeypatch.setenv("PULUMI_CONFIG", '{"aws:region": "eu-west-1"}')
+    _analyze(servicer)
+    assert configured == ['{"aws:region": "us-east-1"}', '{"aws:region": "eu-west-1"}']
