@@ -112,9 +112,12 @@ def install() -> bool:
     if proxy is not None:
         sdk.unknown_checking_proxy = _fresh_top(_memoized(proxy))
     for name in ("_get_resource_options", "_get_provider_resource"):
-        setattr(servicer, name, _memoized_method(getattr(servicer, name), tag=name))
-    sdk.signature = functools.lru_cache(maxsize=None)(sdk.signature)  # asked per request of one class
-    servicer._configure_runtime_settings = _when_environment_changes(servicer._configure_runtime_settings)
+        if callable(getattr(servicer, name, None)):
+            setattr(servicer, name, _memoized_method(getattr(servicer, name), tag=name))
+    if callable(getattr(sdk, "signature", None)):  # asked per request, always of one class
+        sdk.signature = functools.lru_cache(maxsize=None)(sdk.signature)
+    if callable(getattr(servicer, "_configure_runtime_settings", None)):
+        servicer._configure_runtime_settings = _when_environment_changes(servicer._configure_runtime_settings)
     if set(vars(sdk)) >= _STACK_NAMES:
         servicer.AnalyzeStack = _reading_once(servicer.AnalyzeStack)
     for name in ("Analyze", "AnalyzeStack"):
