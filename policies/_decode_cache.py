@@ -53,9 +53,23 @@ def _during_request(method: Callable[..., Any]) -> Callable[..., Any]:
     return serve
 
 
+def _once(
+    memo: dict[tuple[str, int], tuple[Any, Any]], tag: str, obj: Any, compute: Callable[[], Any]
+) -> Any:
+    """``compute()`` the first time ``(tag, obj)`` is asked in this request; its answer afterwards (the
+    object is kept alive in the memo, so its id stays its own)."""
+    key = (tag, id(obj))
+    hit = memo.get(key)
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    value = compute()
+    memo[key] = (obj, value)
+    return value
+
+
 def _memoized(fn: Callable[..., Any], tag: str | None = None) -> Callable[..., Any]:
-    """``fn(obj)`` once per object during a request (the object is kept alive, so its id stays its own);
-    ``tag`` (default: the function's name) keeps the answers of different functions apart."""
+    """``fn(obj)`` once per object during a request; ``tag`` (default: the function's name) keeps the
+    answers of different functions apart."""
     tag = tag or getattr(fn, "__qualname__", repr(fn))
 
     @functools.wraps(fn)
@@ -63,13 +77,7 @@ def _memoized(fn: Callable[..., Any], tag: str | None = None) -> Callable[..., A
         memo = _memo()
         if memo is None or args or kwargs:
             return fn(obj, *args, **kwargs)
-        key = (tag, id(obj))
-        hit = memo.get(key)
-        if hit is not None and hit[0] is obj:
-            return hit[1]
-        value = fn(obj)
-        memo[key] = (obj, value)
-        return value
+        return _once(memo, tag, obj, lambda: fn(obj))
 
     return cached
 
@@ -160,13 +168,7 @@ def _memoized_method(method: Callable[..., Any], tag: str) -> Callable[..., Any]
         memo = _memo()
         if memo is None:
             return method(self, request)
-        key = (tag, id(request))
-        hit = memo.get(key)
-        if hit is not None and hit[0] is request:
-            return hit[1]
-        value = method(self, request)
-        memo[key] = (request, value)
-        return value
+        return _once(memo, tag, request, lambda: method(self, request))
 
     return cached
 
