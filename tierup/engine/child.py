@@ -127,7 +127,7 @@ def main(result_fd: int) -> int:
         if request.get("debug"):
             result["traceback"] = "".join(traceback.format_exception(exc))
     with os.fdopen(result_fd, "w") as out:
-        json.dump(result, out)
+        out.write(json.dumps(result))  # json.dump would use the pure-Python encoder: 3x slower
     sys.stdout = real_stdout
     return 0
 

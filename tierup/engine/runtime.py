@@ -34,6 +34,7 @@ from pulumi.runtime.mocks import MockEngine, MockSettings
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
+from . import sdk_shortcuts
 from .evaluation import Evaluation
 from .mocks import AwsMocks
 from .monitor import RecordingMonitor
@@ -315,6 +316,7 @@ def evaluate_inline(
             _declaring_frames(source_root),
             _located_callbacks(source_root, failures),
             _invoke_sites(source_root, mocks.invoke_sites),
+            sdk_shortcuts.installed(),
         ):
             _sync_await(run_in_stack(program))
     except Exception as exc:
