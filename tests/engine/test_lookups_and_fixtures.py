@@ -190,6 +190,37 @@ def test_a_multi_language_component_gets_unknown_outputs_and_a_note(tmp_path: Pa
     ]
 
 
+def test_a_multi_language_component_given_resources_as_props_does_not_hang(tmp_path: Path) -> None:
+    """As ``eks.ManagedNodeGroup(cluster=..., node_role=role)``: the props hold Resource objects."""
+    root = project(
+        tmp_path / "p",
+        """
+        import pulumi
+        import pulumi_aws as aws
+
+
+        class Remote(pulumi.ComponentResource):
+            def __init__(self, token, name, props, opts=None):
+                super().__init__(token, name, props, opts, remote=True)
+
+
+        role = aws.iam.Role("node-role", assume_role_policy="{}")
+        cluster = Remote("eks:index:Cluster", "cluster", {"instanceRoles": [role], "core": None})
+        group = Remote("eks:index:ManagedNodeGroup", "nodes", {"cluster": cluster, "nodeRole": role})
+        pulumi.export("group", group.urn)
+        """,
+    )
+    plan = evaluate(root, "dev", timeout=30).plan("dev")
+    by_name = {r["name"]: r for r in plan["resources"]}
+    role_id = by_name["node-role"]["inputs"]["name"]  # an IAM role's ID is its name
+    assert by_name["cluster"]["inputs"]["instanceRoles"] == [role_id]
+    assert by_name["nodes"]["inputs"] == {
+        "cluster": by_name["cluster"]["urn"],
+        "nodeRole": role_id,
+    }
+    assert plan["outputs"] == {"group": by_name["nodes"]["urn"]}
+
+
 @pytest.mark.parametrize(
     ("stack_text", "error"),
     [

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from google.protobuf import empty_pb2, json_format
+from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, _resolve_callbacks
 from pulumi.runtime.proto import resource_pb2
@@ -115,7 +115,9 @@ class RecordingMonitor(MockMonitor):
             self._claimed_urns.add(urn)
         if duplicate:
             raise DuplicateUrnError(urn, self._source(request))
-        inputs = _unknowns_as_wire(rpc.deserialize_properties(request.object))
+        inputs = _unknowns_as_wire(
+            rpc.deserialize_properties(_inert_resource_refs(request.object, raw_inputs))
+        )
         with self._mocks_lock:  # the SDK registers from several threads; current_urn seeds generated names
             self.mocks.current_urn = urn
             resource_id, state = self.mocks.new_resource(
@@ -171,10 +173,13 @@ class RecordingMonitor(MockMonitor):
         )
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj_proto)
 
+    def Invoke(self, request: Any) -> Any:
+        return super().Invoke(_with_inert_refs(request, "args"))
+
     def ReadResource(self, request: Any) -> Any:
         """``Resource.get`` and stack references; a stack reference's outputs come from the fixtures."""
         if request.type != STACK_REFERENCE_TYPE:
-            return super().ReadResource(request)
+            return super().ReadResource(_with_inert_refs(request, "properties"))
         fixtures = self.mocks.fixtures or {}
         outputs = (fixtures.get("stackReferences") or {}).get(request.id)
         if outputs is None:
@@ -227,6 +232,58 @@ class DuplicateUrnError(Exception):
         super().__init__(f"Duplicate resource URN '{urn}'; try giving it a unique name")
         if source:  # the child names the program's line of the second declaration
             self.__tierup_location__ = f"{source['file']}:{source['line']}"
+
+
+def _inert_resource_refs(struct: Any, as_dict: dict[str, Any] | None = None) -> Any:
+    """``struct`` with each resource reference replaced by the resource's ID (a component's: its URN).
+
+    The SDK deserializes a reference by constructing the resource (``Role.get``-style), whose
+    ``getResource`` invoke it tracks among the program's RPCs but schedules on the loop of the
+    thread deserializing — the monitor's worker thread, whose loop never runs again: the program
+    would wait for it forever. The mocks need the value, not the object; the records keep the
+    reference as the program sent it. This is also what the SDK gives for a type it cannot
+    construct.
+    """
+    raw = json_format.MessageToDict(struct) if as_dict is None else as_dict
+    if not _mentions_resource_ref(raw):
+        return struct
+    inert = struct_pb2.Struct()
+    inert.update(_ref_as_value(raw))
+    return inert
+
+
+def _with_inert_refs(request: Any, field: str) -> Any:
+    """A copy of ``request`` whose ``field`` (a Struct) holds no resource references, or ``request``."""
+    original = getattr(request, field)
+    inert = _inert_resource_refs(original)
+    if inert is original:
+        return request
+    copy = type(request)()
+    copy.CopyFrom(request)
+    getattr(copy, field).CopyFrom(inert)
+    return copy
+
+
+def _mentions_resource_ref(value: Any) -> bool:
+    if isinstance(value, dict):
+        return value.get(wire.SIG_KEY) == wire.RESOURCE_SIG or any(
+            _mentions_resource_ref(v) for v in value.values()
+        )
+    if isinstance(value, list):
+        return any(_mentions_resource_ref(v) for v in value)
+    return False
+
+
+def _ref_as_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get(wire.SIG_KEY) == wire.RESOURCE_SIG:
+            if "id" in value:  # a custom resource: its ID, unknown while it has none
+                return value["id"] or wire.UNKNOWN
+            return value.get("urn", "")
+        return {k: _ref_as_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_ref_as_value(v) for v in value]
+    return value
 
 
 def _unknowns_as_wire(value: Any) -> Any:
