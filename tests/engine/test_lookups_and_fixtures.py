@@ -221,6 +221,35 @@ def test_a_multi_language_component_given_resources_as_props_does_not_hang(tmp_p
     assert plan["outputs"] == {"group": by_name["nodes"]["urn"]}
 
 
+def test_a_method_call_on_a_multi_language_component_is_unknown_with_a_note(tmp_path: Path) -> None:
+    """As ``eks.Cluster.get_kubeconfig()``: the package's provider would run it; offline it is unknown."""
+    root = project(
+        tmp_path / "p",
+        """
+        import pulumi
+
+
+        class Cluster(pulumi.ComponentResource):  # what pulumi_eks declares
+            def __init__(self, name, opts=None):
+                super().__init__("eks:index:Cluster", name, {"kubeconfig": None}, opts, remote=True)
+
+            def get_kubeconfig(self):
+                return pulumi.runtime.call("eks:index:Cluster/getKubeconfig", {"__self__": self}, res=self)
+
+
+        kubeconfig = Cluster("cluster").get_kubeconfig()
+        pulumi.export("kubeconfig", kubeconfig)
+        pulumi.export("server", kubeconfig.apply(lambda k: k["clusters"][0]["cluster"]["server"]))
+        """,
+    )
+    plan = evaluate(root, "dev", timeout=30).plan("dev")
+    assert plan["outputs"] == {"kubeconfig": "[unknown]", "server": "[unknown]"}
+    assert (
+        "eks:index:Cluster/getKubeconfig is a method of the 'eks' package, run by its provider: "
+        "its result is unknown offline"
+    ) in plan["notes"]
+
+
 @pytest.mark.parametrize(
     ("stack_text", "error"),
     [
