@@ -88,3 +88,54 @@ def test_a_stack_file_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:
     write(tmp_path / "Pulumi.dev.yaml", "config: [1, 2]\n")
     with pytest.raises(TierupError, match="config: must be a mapping"):
         load_stack_config(load_project(tmp_path), "dev")
+
+
+def _venv(folder: Path) -> Path:
+    python = write(folder / "bin" / "python", "#!/bin/sh\n")
+    python.chmod(0o755)
+    return python
+
+
+@pytest.mark.parametrize("toolchain", ["uv", "poetry"])
+def test_uv_and_poetry_projects_run_with_their_dot_venv(
+    tmp_path: Path, toolchain: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    write(
+        tmp_path / "Pulumi.yaml",
+        f"name: p\nruntime:\n  name: python\n  options:\n    toolchain: {toolchain}\n",
+    )
+    write(tmp_path / "__main__.py", "")
+    python = _venv(tmp_path / ".venv")
+    assert load_project(tmp_path).python() == python
+
+
+def test_a_poetry_project_without_dot_venv_runs_with_the_env_poetry_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    python = _venv(tmp_path / "cache" / "p-py3.11")
+    poetry = write(
+        tmp_path / "bin" / "poetry",
+        f'#!/bin/sh\n[ "$*" = "env info --path" ] && echo {python.parent.parent}\n',
+    )
+    poetry.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{poetry.parent}:/usr/bin:/bin")
+    project_dir = tmp_path / "project"
+    write(
+        project_dir / "Pulumi.yaml", "name: p\nruntime:\n  name: python\n  options:\n    toolchain: poetry\n"
+    )
+    write(project_dir / "__main__.py", "")
+    assert load_project(project_dir).python() == python
+    assert capsys.readouterr().err == ""  # no "create the virtualenv" warning: poetry keeps it elsewhere
+
+
+def test_a_pip_project_without_a_named_virtualenv_runs_with_the_active_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    python = _venv(tmp_path / "active")
+    monkeypatch.setenv("VIRTUAL_ENV", str(tmp_path / "active"))
+    write(tmp_path / "p" / "Pulumi.yaml", "name: p\nruntime: python\n")
+    write(tmp_path / "p" / "__main__.py", "")
+    _venv(tmp_path / "p" / ".venv")  # not named, not uv or poetry: not used
+    assert load_project(tmp_path / "p").python() == python

@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,10 @@ class Project:
     virtualenv: Path | None
     config_defaults: dict[str, Any] = field(default_factory=dict)
     secret_defaults: set[str] = field(default_factory=set)
+    #: ``runtime.options.toolchain``: ``pip`` (the default), ``uv`` or ``poetry``.
+    toolchain: str = "pip"
+    #: Whether Pulumi.yaml names the virtualenv (``options.virtualenv``) or tierup inferred it.
+    virtualenv_named: bool = True
 
     @property
     def program_dir(self) -> Path:
@@ -56,10 +62,16 @@ class Project:
             return str(path)
 
     def python(self) -> Path | None:
-        """The program's interpreter: the virtualenv Pulumi.yaml names (``options.virtualenv``, or
-        ``.venv`` with ``toolchain: uv``), else the active one (``VIRTUAL_ENV``, as ``python3`` on an
-        activated PATH would be); None when neither exists (tierup's own interpreter runs it)."""
+        """The program's interpreter, found as the Pulumi CLI finds it: the virtualenv Pulumi.yaml
+        names (``options.virtualenv``; with ``toolchain: uv`` or ``poetry`` and none named, the
+        project's ``.venv``, then for poetry the one ``poetry env info --path`` reports), else the
+        active one (``VIRTUAL_ENV``, as ``python3`` on an activated PATH would be); None when none
+        exists (tierup's own interpreter runs it)."""
         venvs = [self.virtualenv] if self.virtualenv is not None else []
+        if self.toolchain == "poetry" and not self.virtualenv_named:
+            poetry_venv = _poetry_virtualenv(self.root)
+            if poetry_venv is not None:
+                venvs.append(poetry_venv)
         if os.environ.get("VIRTUAL_ENV"):
             venvs.append(Path(os.environ["VIRTUAL_ENV"]))
         for venv in venvs:
@@ -67,6 +79,26 @@ class Project:
                 if candidate.exists():
                     return candidate
         return None
+
+
+def _poetry_virtualenv(root: Path) -> Path | None:
+    """The virtualenv poetry keeps for the project (``poetry env info --path``), if poetry is here."""
+    poetry = shutil.which("poetry")
+    if poetry is None:
+        return None
+    try:
+        answer = subprocess.run(
+            [poetry, "env", "info", "--path"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    path = answer.stdout.strip()
+    return Path(path) if answer.returncode == 0 and path else None
 
 
 @dataclass
@@ -236,8 +268,10 @@ def load_project(directory: str | Path) -> Project:
     options = (runtime.get("options") or {}) if isinstance(runtime, dict) else {}
     if not isinstance(options, dict):
         raise TierupError("must be a mapping", file=shown, key="runtime.options")
-    venv = options.get("virtualenv") or (".venv" if options.get("toolchain") == "uv" else None)
-    if venv and not (root / str(venv)).is_dir():
+    toolchain = options.get("toolchain") or "pip"
+    venv = options.get("virtualenv") or (".venv" if toolchain in ("uv", "poetry") else None)
+    inferred_poetry_venv = toolchain == "poetry" and not options.get("virtualenv")
+    if venv and not (root / str(venv)).is_dir() and not inferred_poetry_venv:
         print(
             f"warning: {shown}: runtime.options.virtualenv: '{venv}' does not exist; running the program"
             f" with tierup's Python ({sys.executable}). Create it: python -m venv {venv} &&"
@@ -279,6 +313,8 @@ def load_project(directory: str | Path) -> Project:
         main=main,
         stack_config_dir=config_dir,
         virtualenv=(root / venv) if venv else None,
+        toolchain=str(toolchain),
+        virtualenv_named=bool(options.get("virtualenv")),
         config_defaults=defaults,
         secret_defaults=secret_defaults,
     )
