@@ -9,8 +9,10 @@ dependencies, property dependencies, options and provider, plus the stack's outp
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -65,6 +67,8 @@ class RecordingMonitor(MockMonitor):
         self._claim_lock = threading.Lock()
         #: Transform callbacks (``pulumi.runtime.register_resource_transform``), in registration order.
         self._stack_transform_callbacks: list[Any] = []
+        #: Explicit AWS providers' regions, by provider reference (``<urn>::<id>``).
+        self._provider_regions: dict[str, str] = {}
         #: Per URN, the ``transforms`` option callbacks of the resource and its ancestors, for its children.
         self._inherited_transforms: dict[str, list[Any]] = {}
 
@@ -123,7 +127,9 @@ class RecordingMonitor(MockMonitor):
         inputs = _unknowns_as_wire(
             rpc.deserialize_properties(_inert_resource_refs(request.object, raw_inputs))
         )
-        with self._mocks_lock:  # the SDK registers from several threads; current_urn seeds generated names
+        # the SDK registers from several threads; current_urn seeds generated names, and a resource
+        # of an explicit provider lives in that provider's region
+        with self._mocks_lock, self._in_region_of(request.provider):
             self.mocks.current_urn = urn
             resource_id, state = self.mocks.new_resource(
                 MockResourceArgs(
@@ -136,6 +142,8 @@ class RecordingMonitor(MockMonitor):
                     transforms=_resolve_callbacks(request.transforms),
                 )
             )
+        if request.type == "pulumi:providers:aws" and isinstance(wire.plain(inputs).get("region"), str):
+            self._provider_regions[f"{urn}::{resource_id}"] = wire.plain(inputs)["region"]
         obj_proto = _sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, state)
 
@@ -179,7 +187,25 @@ class RecordingMonitor(MockMonitor):
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj_proto)
 
     def Invoke(self, request: Any) -> Any:
-        return super().Invoke(_with_inert_refs(request, "args"))
+        request = _with_inert_refs(request, "args")
+        if self._provider_regions.get(request.provider, self.mocks.region) == self.mocks.region:
+            return super().Invoke(request)
+        with self._mocks_lock, self._in_region_of(request.provider):  # aws.get_region(opts=...east)
+            return super().Invoke(request)
+
+    @contextlib.contextmanager
+    def _in_region_of(self, provider: str) -> Iterator[None]:
+        """The mocks answer in the region of ``provider`` (an explicit ``aws.Provider(region=...)``)
+        while held; the stack's ``aws:region`` otherwise. Call with ``_mocks_lock`` held."""
+        region = self._provider_regions.get(provider)
+        if region is None or region == self.mocks.region:
+            yield
+            return
+        stack_region, self.mocks.region = self.mocks.region, region
+        try:
+            yield
+        finally:
+            self.mocks.region = stack_region
 
     def RegisterStackTransform(self, request: Any) -> Any:
         self._stack_transform_callbacks.append(request)
