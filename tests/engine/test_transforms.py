@@ -107,3 +107,18 @@ def test_without_transforms_a_registration_is_recorded_as_sent() -> None:
     queue = _run(program).one(name="jobs")
     assert queue.inputs["tags"] == {"team": "a"}
     assert queue.protect is True
+
+
+def test_invoke_transforms_rewrite_the_arguments_of_later_lookups() -> None:
+    def only_available(args: pulumi.InvokeTransformArgs) -> pulumi.InvokeTransformResult | None:
+        if args.token != "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return None
+        return pulumi.InvokeTransformResult(args={**args.args, "state": "available"}, opts=args.opts)
+
+    def program() -> None:
+        pulumi.export("before", aws.get_availability_zones(state="impaired").state)
+        pulumi.runtime.register_invoke_transform(only_available)
+        pulumi.export("after", aws.get_availability_zones(state="impaired").state)
+        pulumi.export("region", aws.get_region().region)
+
+    assert _run(program).outputs == {"before": "impaired", "after": "available", "region": "eu-west-1"}

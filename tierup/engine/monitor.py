@@ -67,6 +67,8 @@ class RecordingMonitor(MockMonitor):
         self._claim_lock = threading.Lock()
         #: Transform callbacks (``pulumi.runtime.register_resource_transform``), in registration order.
         self._stack_transform_callbacks: list[Any] = []
+        #: Invoke transform callbacks (``pulumi.runtime.register_invoke_transform``), in order.
+        self._invoke_transform_callbacks: list[Any] = []
         #: Explicit AWS providers' regions, by provider reference (``<urn>::<id>``).
         self._provider_regions: dict[str, str] = {}
         #: Per URN, the ``transforms`` option callbacks of the resource and its ancestors, for its children.
@@ -187,7 +189,7 @@ class RecordingMonitor(MockMonitor):
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj_proto)
 
     def Invoke(self, request: Any) -> Any:
-        request = _with_inert_refs(request, "args")
+        request = self._invoke_transformed(_with_inert_refs(request, "args"))
         if self._provider_regions.get(request.provider, self.mocks.region) == self.mocks.region:
             return super().Invoke(request)
         with self._mocks_lock, self._in_region_of(request.provider):  # aws.get_region(opts=...east)
@@ -210,6 +212,35 @@ class RecordingMonitor(MockMonitor):
     def RegisterStackTransform(self, request: Any) -> Any:
         self._stack_transform_callbacks.append(request)
         return super().RegisterStackTransform(request)
+
+    def RegisterStackInvokeTransform(self, request: Any) -> Any:
+        self._invoke_transform_callbacks.append(request)
+        return super().RegisterStackInvokeTransform(request)
+
+    def _invoke_transformed(self, request: Any) -> Any:
+        """``request`` after the stack's invoke transforms (``register_invoke_transform``), in order."""
+        if not self._invoke_transform_callbacks or request.tok == "pulumi:pulumi:getResource":
+            return request
+        args = request.args
+        options = resource_pb2.TransformInvokeOptions(
+            provider=request.provider, plugin_download_url=request.pluginDownloadURL, version=request.version
+        )
+        for callback in list(self._invoke_transform_callbacks):
+            response = _run_callback(
+                callback, resource_pb2.TransformInvokeRequest(token=request.tok, args=args, options=options)
+            )
+            if response is None:
+                continue
+            args = response.args
+            if response.HasField("options"):
+                options = response.options
+        transformed = type(request)()
+        transformed.CopyFrom(request)
+        transformed.args.CopyFrom(args)
+        transformed.provider = options.provider
+        transformed.version = options.version
+        transformed.pluginDownloadURL = options.plugin_download_url
+        return transformed
 
     def _transformed(self, request: Any, urn: str) -> Any:
         """``request`` after its transforms, as the engine runs them before registering a resource.
