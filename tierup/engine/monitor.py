@@ -23,7 +23,7 @@ from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, _resolve_callbac
 from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from . import wire
+from . import transforms, wire
 from .evaluation import STACK_TYPE, ResourceRecord
 from .mocks import AwsMocks
 
@@ -221,64 +221,16 @@ class RecordingMonitor(MockMonitor):
         """``request`` after the stack's invoke transforms (``register_invoke_transform``), in order."""
         if not self._invoke_transform_callbacks or request.tok == "pulumi:pulumi:getResource":
             return request
-        args = request.args
-        options = resource_pb2.TransformInvokeOptions(
-            provider=request.provider, plugin_download_url=request.pluginDownloadURL, version=request.version
-        )
-        for callback in list(self._invoke_transform_callbacks):
-            response = _run_callback(
-                callback, resource_pb2.TransformInvokeRequest(token=request.tok, args=args, options=options)
-            )
-            if response is None:
-                continue
-            args = response.args
-            if response.HasField("options"):
-                options = response.options
-        transformed = type(request)()
-        transformed.CopyFrom(request)
-        transformed.args.CopyFrom(args)
-        transformed.provider = options.provider
-        transformed.version = options.version
-        transformed.pluginDownloadURL = options.plugin_download_url
-        return transformed
+        return transforms.transformed_invoke(request, list(self._invoke_transform_callbacks))
 
     def _transformed(self, request: Any, urn: str) -> Any:
-        """``request`` after its transforms, as the engine runs them before registering a resource.
-
-        The resource's own ``transforms`` option first, then each ancestor's (a component's
-        transforms reach all its children), then the stack transforms registered so far; each gets
-        the properties and options the previous one returned. They run in the program's process,
-        on its event loop, through the SDK's callback servicer: the same code path as under
-        ``pulumi preview``, where the engine calls that servicer over gRPC.
-        """
+        """``request`` after its transforms, as the engine runs them before registering a resource:
+        the resource's own ``transforms`` option first, then each ancestor's (a component's
+        transforms reach all its children), then the stack transforms registered so far."""
         inherited = [*request.transforms, *self._inherited_transforms.get(request.parent, [])]
         self._inherited_transforms[urn] = inherited
         callbacks = [*inherited, *self._stack_transform_callbacks]
-        if not callbacks:
-            return request
-        properties, options = request.object, _transform_options(request)
-        for callback in callbacks:
-            response = _run_callback(
-                callback,
-                resource_pb2.TransformRequest(
-                    type=request.type,
-                    name=request.name,
-                    custom=request.custom,
-                    parent=request.parent,
-                    properties=properties,
-                    options=options,
-                ),
-            )
-            if response is None:
-                continue
-            properties = response.properties
-            if response.HasField("options"):
-                options = response.options
-        transformed = type(request)()
-        transformed.CopyFrom(request)
-        transformed.object.CopyFrom(properties)
-        _apply_transform_options(transformed, options)
-        return transformed
+        return transforms.transformed_registration(request, callbacks) if callbacks else request
 
     def Call(self, request: Any) -> Any:
         """A resource method (``cluster.get_kubeconfig()``): its package's provider runs it, and that
@@ -349,77 +301,6 @@ class DuplicateUrnError(Exception):
         super().__init__(f"Duplicate resource URN '{urn}'; try giving it a unique name")
         if source:  # the child names the program's line of the second declaration
             self.__tierup_location__ = f"{source['file']}:{source['line']}"
-
-
-def _transform_options(request: Any) -> Any:
-    """A registration's options as the engine hands them to a transform."""
-    options = resource_pb2.TransformResourceOptions(
-        depends_on=list(request.dependencies),
-        ignore_changes=list(request.ignoreChanges),
-        replace_on_changes=list(request.replaceOnChanges),
-        version=request.version,
-        aliases=list(request.aliases),
-        provider=request.provider,
-        plugin_download_url=request.pluginDownloadURL,
-        deleted_with=request.deletedWith,
-        additional_secret_outputs=list(request.additionalSecretOutputs),
-        providers=dict(request.providers),
-    )
-    if request.HasField("protect"):
-        options.protect = request.protect
-    if request.HasField("retainOnDelete"):
-        options.retain_on_delete = request.retainOnDelete
-    if request.deleteBeforeReplaceDefined or request.deleteBeforeReplace:
-        options.delete_before_replace = request.deleteBeforeReplace
-    if request.HasField("customTimeouts"):
-        options.custom_timeouts.CopyFrom(request.customTimeouts)
-    if getattr(options, "import", None) is not None and request.importId:
-        setattr(options, "import", request.importId)
-    return options
-
-
-def _apply_transform_options(request: Any, options: Any) -> None:
-    """Write what a transform returned as options back onto the registration."""
-    del request.dependencies[:]
-    request.dependencies.extend(options.depends_on)
-    del request.ignoreChanges[:]
-    request.ignoreChanges.extend(options.ignore_changes)
-    del request.replaceOnChanges[:]
-    request.replaceOnChanges.extend(options.replace_on_changes)
-    del request.additionalSecretOutputs[:]
-    request.additionalSecretOutputs.extend(options.additional_secret_outputs)
-    request.version = options.version
-    request.provider = options.provider
-    request.deletedWith = options.deleted_with
-    request.pluginDownloadURL = options.plugin_download_url
-    if options.HasField("protect"):
-        request.protect = options.protect
-    else:
-        request.ClearField("protect")
-    if options.HasField("retain_on_delete"):
-        request.retainOnDelete = options.retain_on_delete
-    else:
-        request.ClearField("retainOnDelete")
-    request.deleteBeforeReplace = (
-        options.delete_before_replace if options.HasField("delete_before_replace") else False
-    )
-    request.deleteBeforeReplaceDefined = options.HasField("delete_before_replace")
-    request.providers.clear()
-    request.providers.update(dict(options.providers))
-
-
-def _run_callback(callback: Any, message: Any) -> Any:
-    """Run a program's callback (a transform) on the program's event loop; its response, or None."""
-    import asyncio
-
-    from pulumi.runtime._callbacks import _CallbackServicer
-
-    for servicer in list(_CallbackServicer._servicers):
-        function = servicer._callbacks.get(callback.token)
-        if function is not None:
-            future = asyncio.run_coroutine_threadsafe(function(message.SerializeToString()), servicer._loop)
-            return future.result()
-    return None
 
 
 def _inert_resource_refs(struct: Any, as_dict: dict[str, Any] | None = None) -> Any:
