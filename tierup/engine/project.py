@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,18 +68,22 @@ class Project:
         project's ``.venv``, then for poetry the one ``poetry env info --path`` reports), else the
         active one (``VIRTUAL_ENV``, as ``python3`` on an activated PATH would be); None when none
         exists (tierup's own interpreter runs it)."""
-        venvs = [self.virtualenv] if self.virtualenv is not None else []
-        if self.toolchain == "poetry" and not self.virtualenv_named:
-            poetry_venv = _poetry_virtualenv(self.root)
-            if poetry_venv is not None:
-                venvs.append(poetry_venv)
-        if os.environ.get("VIRTUAL_ENV"):
-            venvs.append(Path(os.environ["VIRTUAL_ENV"]))
-        for venv in venvs:
+        for venv in self._virtualenvs():
             for candidate in (venv / "bin" / "python", venv / "Scripts" / "python.exe"):
                 if candidate.exists():
                     return candidate
         return None
+
+    def _virtualenvs(self) -> Iterator[Path]:
+        """Candidate virtualenvs, most specific first; poetry is asked only if the ones before fail."""
+        if self.virtualenv is not None:
+            yield self.virtualenv
+        if self.toolchain == "poetry" and not self.virtualenv_named:
+            poetry_venv = _poetry_virtualenv(self.root)
+            if poetry_venv is not None:
+                yield poetry_venv
+        if os.environ.get("VIRTUAL_ENV"):
+            yield Path(os.environ["VIRTUAL_ENV"])
 
 
 def _poetry_virtualenv(root: Path) -> Path | None:
@@ -268,10 +273,11 @@ def load_project(directory: str | Path) -> Project:
     options = (runtime.get("options") or {}) if isinstance(runtime, dict) else {}
     if not isinstance(options, dict):
         raise TierupError("must be a mapping", file=shown, key="runtime.options")
-    toolchain = options.get("toolchain") or "pip"
+    toolchain = str(options.get("toolchain") or "pip")
+    named = bool(options.get("virtualenv"))
     venv = options.get("virtualenv") or (".venv" if toolchain in ("uv", "poetry") else None)
-    inferred_poetry_venv = toolchain == "poetry" and not options.get("virtualenv")
-    if venv and not (root / str(venv)).is_dir() and not inferred_poetry_venv:
+    # poetry keeps its virtualenv elsewhere unless in-project: no warning for a missing .venv then
+    if venv and not (root / str(venv)).is_dir() and (named or toolchain != "poetry"):
         print(
             f"warning: {shown}: runtime.options.virtualenv: '{venv}' does not exist; running the program"
             f" with tierup's Python ({sys.executable}). Create it: python -m venv {venv} &&"
@@ -313,8 +319,8 @@ def load_project(directory: str | Path) -> Project:
         main=main,
         stack_config_dir=config_dir,
         virtualenv=(root / venv) if venv else None,
-        toolchain=str(toolchain),
-        virtualenv_named=bool(options.get("virtualenv")),
+        toolchain=toolchain,
+        virtualenv_named=named,
         config_defaults=defaults,
         secret_defaults=secret_defaults,
     )
